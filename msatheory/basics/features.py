@@ -1,0 +1,207 @@
+"""Axiom 1.1.1 and Features 1.2.1-1.2.4 as checkers that return verdicts with witnesses."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import NamedTuple
+
+import networkx as nx
+
+from msatheory.basics.model import Architecture
+from msatheory.theory import Kind, Verdict, Witness, get
+
+__all__ = [
+    "FailureImpact",
+    "blast_radius",
+    "check_autonomy",
+    "check_fault_isolation",
+    "check_independence",
+    "check_independent_scaling",
+    "check_technology_diversity",
+    "dependency_cycles",
+    "failure_impact",
+    "shared_datastores",
+    "shared_deployment_units",
+    "single_points_of_failure",
+]
+
+
+def dependency_cycles(arch: Architecture, include_async: bool = False) -> list[list[str]]:
+    """One cycle for each tangle of services that reach each other.
+
+    A tangle is a strongly connected component of the call graph (of the whole
+    network N with ``include_async``); each cycle is a closed walk
+    ``[a, b, ..., a]`` starting at the tangle's least name.
+    """
+    graph = arch.network if include_async else arch.call_graph
+    cycles = []
+    for tangle in nx.strongly_connected_components(graph):
+        if len(tangle) < 2:
+            continue
+        start = min(tangle)
+        caller = _closest_caller(graph, tangle, start)
+        path = nx.shortest_path(graph.subgraph(tangle), start, caller)
+        cycles.append([*path, start])
+    return sorted(cycles)
+
+
+def _closest_caller(graph: nx.DiGraph, tangle: set[str], start: str) -> str:
+    """The caller of ``start`` inside the tangle that ``start`` reaches in fewest hops."""
+    hops = nx.single_source_shortest_path_length(graph.subgraph(tangle), start)
+    return min((u for u in graph.predecessors(start) if u in tangle), key=lambda u: (hops[u], u))
+
+
+def shared_datastores(arch: Architecture) -> dict[str, list[str]]:
+    """Data stores used by two or more services, with their users."""
+    return {
+        store: sorted(users)
+        for store, users in sorted(arch.data_layer.items())
+        if len(users) > 1
+    }
+
+
+def shared_deployment_units(arch: Architecture) -> dict[str, list[str]]:
+    """Deployment units that ship two or more services, with the services."""
+    return {
+        unit: sorted(members)
+        for unit, members in sorted(arch.deployment_units.items())
+        if len(members) > 1
+    }
+
+
+def blast_radius(arch: Architecture, service: str) -> frozenset[str]:
+    """The services that fail with ``service``: all that transitively call it (Feature 1.2.3)."""
+    arch.service(service)
+    return frozenset(nx.ancestors(arch.call_graph, service))
+
+
+class FailureImpact(NamedTuple):
+    """What one failing service takes down (Feature 1.2.3)."""
+
+    failing: str
+    failed: frozenset[str]
+    entry_points_down: frozenset[str]
+    entry_points_up: frozenset[str]
+
+    @property
+    def system_down(self) -> bool:
+        """True when no entry point can serve clients."""
+        return not self.entry_points_up
+
+
+def failure_impact(arch: Architecture, service: str) -> FailureImpact:
+    """The services and entry points that fail when ``service`` fails."""
+    failed = blast_radius(arch, service) | {service}
+    return FailureImpact(
+        service, failed, arch.entry_points & failed, arch.entry_points - failed
+    )
+
+
+def single_points_of_failure(arch: Architecture) -> list[str]:
+    """Services whose failure alone reaches every entry point, so no client is served."""
+    return sorted(s for s in arch.services if failure_impact(arch, s).system_down)
+
+
+def _cycle_witnesses(arch: Architecture) -> list[Witness]:
+    return [
+        Witness("dependency cycle", tuple(sorted(set(c))), " → ".join(c))
+        for c in dependency_cycles(arch)
+    ]
+
+
+def _shared_store_witnesses(arch: Architecture) -> list[Witness]:
+    return [
+        Witness("shared data store", (store, *users), f"{store} is used by {', '.join(users)}")
+        for store, users in shared_datastores(arch).items()
+    ]
+
+
+def _shared_unit_witnesses(arch: Architecture, consequence: str) -> list[Witness]:
+    return [
+        Witness("shared deployment unit", tuple(members),
+                f"{', '.join(members)} ship together in {unit!r}: {consequence}")
+        for unit, members in shared_deployment_units(arch).items()
+    ]
+
+
+def check_independence(arch: Architecture) -> Verdict:
+    """Axiom 1.1.1 (微服务独立性): every service can be deployed, scaled and replaced alone.
+
+    Three things bind services together: a cycle of synchronous calls (no member
+    can change its API or start without the others), a shared data store (a schema
+    change must be released in lock step) and a shared deployment unit.
+    """
+    witnesses = [
+        *_cycle_witnesses(arch),
+        *_shared_store_witnesses(arch),
+        *_shared_unit_witnesses(arch, "one cannot be deployed without the others"),
+    ]
+    return Verdict(
+        get(Kind.AXIOM, "1.1.1"),
+        witnesses,
+        f"Checked {len(arch.services)} services for call cycles, shared data stores "
+        "and shared deployment units.",
+    )
+
+
+def check_autonomy(arch: Architecture) -> Verdict:
+    """Feature 1.2.1 (服务自治): every service owns its data; no data store has two users."""
+    stateful = sum(bool(s.datastores) for s in arch.services.values())
+    return Verdict(
+        get(Kind.FEATURE, "1.2.1"),
+        _shared_store_witnesses(arch),
+        f"{len(arch.datastores)} data stores serve {stateful} of {len(arch.services)} services.",
+    )
+
+
+def check_technology_diversity(arch: Architecture) -> Verdict:
+    """Feature 1.2.2 (技术多样性): each service can choose its own stack.
+
+    Services packaged in one deployment unit share a runtime, so none of them can
+    choose alone.
+    """
+    stacks = Counter(s.technology or "unspecified" for s in arch.services.values())
+    mix = ", ".join(f"{tech} ({n})" for tech, n in sorted(stacks.items()))
+    return Verdict(
+        get(Kind.FEATURE, "1.2.2"),
+        _shared_unit_witnesses(arch, "they must share one runtime"),
+        f"{len(stacks)} stacks across {len(arch.services)} services: {mix}.",
+    )
+
+
+def check_fault_isolation(arch: Architecture) -> Verdict:
+    """Feature 1.2.3 (故障隔离): no single service's failure takes down the whole system.
+
+    A failing service fails every service that transitively calls it
+    synchronously (its blast radius). The system is down for clients when every
+    entry point has failed; a service that can cause that is a single point of
+    failure. Asynchronous topics buffer, so they do not spread failure here.
+    """
+    entries = ", ".join(sorted(arch.entry_points))
+    witnesses = [
+        Witness("single point of failure", (s,), f"a failure of {s} reaches every entry point "
+                f"({entries})")
+        for s in single_points_of_failure(arch)
+    ]
+    radius = {s: len(blast_radius(arch, s)) for s in arch.services}
+    worst = max(sorted(radius), key=lambda s: radius[s])
+    return Verdict(
+        get(Kind.FEATURE, "1.2.3"),
+        witnesses,
+        f"Largest blast radius: {worst} ({radius[worst]} of {len(arch.services) - 1} other "
+        "services depend on it).",
+    )
+
+
+def check_independent_scaling(arch: Architecture) -> Verdict:
+    """Feature 1.2.4 (独立扩展): each service's replica count can change alone.
+
+    Services that ship in one deployment unit scale together: adding a replica
+    for one adds one for all.
+    """
+    replicas = ", ".join(f"{n}×{s.replicas}" for n, s in sorted(arch.services.items()))
+    return Verdict(
+        get(Kind.FEATURE, "1.2.4"),
+        _shared_unit_witnesses(arch, "scaling one scales them all"),
+        f"Replicas per service: {replicas}.",
+    )

@@ -1,0 +1,71 @@
+"""The theory catalogue: the seed's 59 numbered statements, verdicts and errata.
+
+>>> from msatheory import theory
+>>> theory.get("axiom", "1.1.1").title
+'Independence'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from msatheory.errors import TheoryError
+from msatheory.theory.catalogue import STATEMENTS
+from msatheory.theory.errata import Counterexample, Erratum
+from msatheory.theory.statement import Kind, Statement
+from msatheory.theory.verdict import Verdict, Witness
+
+__all__ = [
+    "Counterexample",
+    "Erratum",
+    "Kind",
+    "Statement",
+    "Verdict",
+    "Witness",
+    "catalogue",
+    "errata",
+    "get",
+    "parse_kind",
+]
+
+#: Chapter packages that contribute errata, each through its ``ERRATA`` tuple.
+CHAPTER_PACKAGES: tuple[str, ...] = ("msatheory.basics",)
+
+_BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}
+
+
+def catalogue() -> tuple[Statement, ...]:
+    """All 59 statements, in the seed's order."""
+    return STATEMENTS
+
+
+def parse_kind(kind: Kind | str) -> Kind:
+    """Read a kind from its English name, its short name (``Def``) or the seed's word (``定义``)."""
+    if isinstance(kind, Kind):
+        return kind
+    text = str(kind).strip()
+    for k in Kind:
+        if text.lower() in (k.value, k.short.lower()) or text == k.zh:
+            return k
+    names = ", ".join(k.value for k in Kind)
+    raise TheoryError(f"unknown statement kind {kind!r}: expected one of {names}")
+
+
+def get(kind: Kind | str, number: str) -> Statement:
+    """The statement of this kind and number: ``get("axiom", "1.1.1")``."""
+    k = parse_kind(kind)
+    try:
+        return _BY_KEY[(k, str(number))]
+    except KeyError:
+        numbers = ", ".join(s.number for s in STATEMENTS if s.kind is k)
+        raise TheoryError(
+            f"the seed has no {k.value} numbered {number!r}; its {k.value}s are {numbers}"
+        ) from None
+
+
+def errata() -> tuple[Erratum, ...]:
+    """Every erratum contributed by the chapters that have landed, in chapter order."""
+    found: list[Erratum] = []
+    for package in CHAPTER_PACKAGES:
+        found.extend(importlib.import_module(package).ERRATA)
+    return tuple(found)

@@ -1,0 +1,79 @@
+"""The catalogue as a table: plain text for a terminal, MyST Markdown for the book."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from msatheory.theory.statement import Statement
+
+__all__ = ["myst_page", "text_table"]
+
+_CHAPTERS = {
+    1: ("Basics", "微服务基础理论"),
+    2: ("Design principles", "微服务设计原则"),
+    3: ("Service discovery", "服务发现理论"),
+    4: ("API gateway", "API网关理论"),
+    5: ("Communication", "服务通信理论"),
+    6: ("Data management", "数据管理理论"),
+    7: ("Deployment and operations", "部署与运维理论"),
+    8: ("Practice", "实践应用"),
+}
+
+
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _counts(statements: Sequence[Statement]) -> str:
+    encoded = sum(s.encoding is not None for s in statements)
+    taught = sum(s.notebook is not None for s in statements)
+    return f"{len(statements)} statements; {encoded} encoded, {taught} taught."
+
+
+def text_table(statements: Sequence[Statement]) -> str:
+    """One row per statement: reference, titles, encoding and notebook."""
+    header = ("statement", "title", "中文", "encoded by", "taught in")
+    rows = [header] + [
+        (s.ref, s.title, s.title_zh, s.encoding or "-", s.notebook or "-") for s in statements
+    ]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join([*lines, "", _counts(statements)])
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+def myst_page(statements: Sequence[Statement]) -> str:
+    """The book's appendix: every statement, linked to its encoding and its lesson."""
+    out = [
+        "# Appendix: the theory catalogue",
+        "",
+        "Every numbered statement of the theory, where the package encodes it and where a "
+        f"chapter teaches it. {_counts(statements)} The same table prints in a terminal with "
+        "`python -m msatheory theory`.",
+    ]
+    for chapter, (title, title_zh) in _CHAPTERS.items():
+        rows = [s for s in statements if s.chapter == chapter]
+        if not rows:
+            continue
+        out += ["", f"## {chapter}. {title} ({title_zh})", "",
+                "| Statement | Title | Statement | Encoded by | Taught in |",
+                "| --- | --- | --- | --- | --- |"]
+        for s in rows:
+            encoded = f"{{py:obj}}`{s.encoding}`" if s.encoding else "not yet"
+            taught = f"{{ref}}`{s.ref} <{s.label}>`" if s.notebook else "not yet"
+            out.append(
+                f"| {s.ref} | {_cell(s.title)} ({s.title_zh}) | {_cell(s.statement)} "
+                f"| {encoded} | {taught} |"
+            )
+    return "\n".join(out) + "\n"
