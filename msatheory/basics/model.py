@@ -116,7 +116,7 @@ class MicroserviceArchitecture(NamedTuple):
 
 
 class Architecture:
-    """A microservice architecture (Def 1.1.2), built from services and data stores.
+    """Def 1.1.2 (微服务架构): a microservice architecture, built from services and data stores.
 
     Every name a service refers to must exist: a call to an undeclared service is
     an error. Data stores a service names but the list omits are declared with no

@@ -59,7 +59,7 @@ def get(kind: Kind | str, number: str) -> Statement:
     except KeyError:
         numbers = ", ".join(s.number for s in STATEMENTS if s.kind is k)
         raise TheoryError(
-            f"the seed has no {k.value} numbered {number!r}; its {k.value}s are {numbers}"
+            f"the theory has no {k.value} numbered {number!r}; its {k.value}s are {numbers}"
         ) from None
 
 

@@ -1,0 +1,136 @@
+"""The catalogue, verdicts, errata and the command line."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from msatheory import TheoryError, theory
+from msatheory.__main__ import main
+from msatheory.theory import Kind, Verdict, Witness
+from msatheory.theory.render import myst_page, text_table
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seed" / "000_08ac77902875be5b.txt"
+ZH_KIND = {k.zh: k for k in Kind}
+
+
+def test_catalogue_has_59_unique_statements_of_all_kinds():
+    statements = theory.catalogue()
+    assert len(statements) == 59
+    assert len({(s.kind, s.number) for s in statements}) == 59
+    assert {s.kind for s in statements} == set(Kind)
+    assert [s.chapter for s in statements] == sorted(s.chapter for s in statements)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the theory document (../shared/seed) is absent")
+def test_catalogue_matches_the_theory_document_in_order():
+    found = re.findall(r"^\*\*(\S+) (\d\.\d\.\d) \((.+?)\)\*\*", SEED.read_text(), re.M)
+    assert [(ZH_KIND[k], n, t) for k, n, t in found] == [
+        (s.kind, s.number, s.title_zh) for s in theory.catalogue()
+    ]
+
+
+@pytest.mark.parametrize("spelling", ["axiom", "Axiom", "AXIOM", "公理", Kind.AXIOM])
+def test_get_accepts_every_spelling_of_a_kind(spelling):
+    assert theory.get(spelling, "1.1.1").title == "Independence"
+
+
+def test_get_names_what_is_wrong():
+    with pytest.raises(TheoryError, match="unknown statement kind 'lemma'"):
+        theory.get("lemma", "1.1.1")
+    with pytest.raises(TheoryError, match="no axiom numbered '9.9.9'; its axioms are 1.1.1"):
+        theory.get("axiom", "9.9.9")
+
+
+def test_statement_references_and_labels():
+    s = theory.get("def", "3.1.2")
+    assert (s.ref, s.ref_zh, s.label, s.chapter) == (
+        "Def 3.1.2", "定义 3.1.2", "definition-3-1-2", 3)
+    with pytest.raises(TheoryError, match="Def 3.1.2 is not encoded yet"):
+        s.encoded_by()
+
+
+ENCODED = [s for s in theory.catalogue() if s.encoding]
+
+
+@pytest.mark.parametrize("statement", ENCODED, ids=lambda s: s.ref)
+def test_encoding_resolves_and_names_its_statement(statement):
+    obj = statement.encoded_by()
+    doc = inspect.getdoc(obj) or ""
+    assert f"{statement.kind.short} {statement.number}" in doc
+    assert statement.title_zh in doc
+
+
+@pytest.mark.parametrize("statement", ENCODED, ids=lambda s: s.ref)
+def test_taught_in_its_notebook_under_its_label(statement):
+    notebook = json.loads((ROOT / statement.notebook).read_text())
+    markdown = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    assert f"({statement.label})=" in markdown
+    assert f"{statement.ref} {statement.title} ({statement.title_zh})" in markdown
+
+
+def test_verdict_holds_exactly_without_witnesses_and_sorts_them():
+    s = theory.get("feature", "1.2.1")
+    b, a = Witness("w", ("b",)), Witness("w", ("a",), "a <b>")
+    verdict = Verdict(s, [b, a, b], "Checked.")
+    assert not verdict.holds and verdict.witnesses == (a, b)
+    assert repr(verdict) == (
+        "Feature 1.2.1 Autonomy (服务自治): violated. Checked.\n  - w: a <b>\n  - w: b"
+    )
+    assert "a &lt;b&gt;" in verdict._repr_html_()
+    assert Verdict(s, [], "Nothing.").holds
+    assert verdict.as_dict()["witnesses"][0] == {"what": "w", "involves": ["a"], "detail": "a <b>"}
+
+
+@pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
+def test_each_erratum_is_shown_by_its_port_and_fixed_by_its_correction(erratum):
+    counterexample = erratum.demonstrate()
+    assert counterexample.expected != counterexample.observed
+    assert erratum.demonstrate() == counterexample  # found the same way every run
+    assert erratum.verify_corrected() is True
+    assert erratum.wrong.endswith(".") and erratum.wrong.count(". ") == 0
+
+
+def test_text_table_lists_every_statement(capsys):
+    assert main(["theory"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if re.match(r"^[A-Z][a-z]+ \d\.\d\.\d ", line)]
+    assert len(rows) == 59
+    assert out.rstrip().endswith("59 statements; 7 encoded, 7 taught.")
+    assert out == text_table(theory.catalogue()) + "\n"
+
+
+def test_myst_page_links_every_statement():
+    page = myst_page(theory.catalogue())
+    rows = [line for line in page.splitlines() if re.match(r"^\| [A-Z]", line)]
+    assert len(rows) == 59 + 8  # a header row for each chapter
+    assert "{ref}`Axiom 1.1.1 <axiom-1-1-1>`" in page
+    assert "{py:obj}`msatheory.basics.check_independence`" in page
+    assert r"$G(s) = \|B(s)\| + \|I(s)\| + \|D(s)\|$" in page
+
+
+def test_command_line_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "msatheory", "theory", "--chapter", "1"],
+        capture_output=True, text=True, check=True,
+    )
+    assert result.stdout.rstrip().endswith("7 statements; 7 encoded, 7 taught.")
+    bad = subprocess.run(
+        [sys.executable, "-m", "msatheory", "theory", "--chapter", "9"],
+        capture_output=True, text=True,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_errata_command_prints_each_counterexample(capsys):
+    assert main(["errata"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("corrected by") == len(theory.errata())
+    assert "FAILS" not in out
