@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Collection
 
-import matplotlib.pyplot as plt
 import networkx as nx
 from matplotlib.figure import Figure
 
@@ -62,10 +61,12 @@ def draw_architecture(
 ) -> Figure:
     """Draw services (circles), their calls (solid) and topics (dashed), and data stores (squares).
 
-    ``failing`` is drawn red and the other ``failed`` services orange.
+    ``failing`` is drawn red and the other ``failed`` services orange. The figure is
+    not registered with pyplot: show it by making it a cell's value.
     """
     pos = layered_positions(arch)
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    fig = Figure(figsize=(8, 5), dpi=100)
+    ax = fig.subplots()
     graph = nx.DiGraph()
     graph.add_nodes_from(pos)
     sync = [(f"service:{u}", f"service:{v}") for u, v in arch.call_graph.edges]
@@ -108,8 +109,7 @@ def draw_architecture(
 
 
 def figure_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (no timestamp or version in the file); closes the figure."""
+    """The figure as PNG bytes, with no timestamp or version in the file."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
