@@ -1,6 +1,8 @@
-"""Chapter 1 model and checkers: exact witnesses on hand-built cases, properties on generated ones."""
+"""Chapter 1 model and checkers: exact witnesses by hand, properties on generated models."""
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import networkx as nx
 import pytest
@@ -73,15 +75,15 @@ def test_bad_input_raises_one_error_type_naming_the_problem(build, message):
 
 def test_the_quadruple_and_quintuple_views():
     arch = shop()
-    S, I, D, N = arch.microservice  # noqa: E741
-    assert S == frozenset(arch.services) and D["orders"] == {"orders-db"}
+    S, _, D, N = arch.microservice
+    assert frozenset(arch.services) == S and {"orders-db"} == D["orders"]
     assert set(N.edges) == {("gateway", "orders"), ("gateway", "catalogue"),
                             ("orders", "payments"), ("orders", "shipping")}
     assert N["orders"]["shipping"] == {"sync": False, "topics": ("placed",)}
     S, C, N, D, M = arch.quintuple
     assert [c for c in C if c.mode == "async"] == [("orders", "shipping", "async", "placed")]
     assert arch.datastores["orders-db"].technology == "postgres"
-    assert M == {name: False for name in S}
+    assert {name: False for name in S} == M
     assert set(arch.call_graph.edges) == set(N.edges) - {("orders", "shipping")}
 
 
@@ -144,7 +146,7 @@ def test_cycle_witnesses_are_real_cycles_one_per_tangle(arch):
     assert len(cycles) == len(tangles)
     for cycle in cycles:
         assert cycle[0] == cycle[-1] == min(cycle)
-        assert all(arch.call_graph.has_edge(u, v) for u, v in zip(cycle, cycle[1:], strict=False))
+        assert all(arch.call_graph.has_edge(u, v) for u, v in pairwise(cycle))
         assert len(set(cycle[:-1])) == len(cycle) - 1
     assert check_independence(arch).holds == (
         not tangles and not shared_datastores(arch)

@@ -43,9 +43,9 @@ def test_get_accepts_every_spelling_of_a_kind(spelling):
 
 
 def test_get_names_what_is_wrong():
-    with pytest.raises(TheoryError, match="unknown statement kind 'lemma'"):
+    with pytest.raises(TheoryError, match=r"unknown statement kind 'lemma'"):
         theory.get("lemma", "1.1.1")
-    with pytest.raises(TheoryError, match="no axiom numbered '9.9.9'; its axioms are 1.1.1"):
+    with pytest.raises(TheoryError, match=r"no axiom numbered '9\.9\.9'; its axioms are 1\.1\.1"):
         theory.get("axiom", "9.9.9")
 
 
@@ -53,7 +53,7 @@ def test_statement_references_and_labels():
     s = theory.get("def", "3.1.2")
     assert (s.ref, s.ref_zh, s.label, s.chapter) == (
         "Def 3.1.2", "定义 3.1.2", "definition-3-1-2", 3)
-    with pytest.raises(TheoryError, match="Def 3.1.2 is not encoded yet"):
+    with pytest.raises(TheoryError, match=r"Def 3\.1\.2 is not encoded yet"):
         s.encoded_by()
 
 
@@ -71,7 +71,9 @@ def test_encoding_resolves_and_names_its_statement(statement):
 @pytest.mark.parametrize("statement", ENCODED, ids=lambda s: s.ref)
 def test_taught_in_its_notebook_under_its_label(statement):
     notebook = json.loads((ROOT / statement.notebook).read_text())
-    markdown = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    markdown = "".join(
+        "".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"
+    )
     assert f"({statement.label})=" in markdown
     assert f"{statement.ref} {statement.title} ({statement.title_zh})" in markdown
 

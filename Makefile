@@ -1,0 +1,70 @@
+# msatheory: build the book, execute the notebooks, run the tests.
+#
+#   make            same as `make book`
+#   make env        create .venv and install the package with its lab, book and test extras
+#   make book       build the Jupyter Book into book/_build/html (offline assets when npm exists)
+#   make notebooks  re-execute notebooks/*.ipynb in place (NB="notebooks/01_basics.ipynb" for one)
+#   make lab        JupyterLab on notebooks/
+#   make test       unit tests, every notebook under strict nbval, browser tests: one pytest run
+#   make lint       ruff
+#   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.msatheory-env.stamp
+EXTRAS := lab,book,test
+# The kernel inherits the environment: a fixed hash seed keeps set/dict-of-str order,
+# and therefore notebook outputs, identical between runs.
+export PYTHONHASHSEED := 0
+# JupyterLab refuses to run as root without this flag.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: env book notebooks lab test lint clean distclean
+
+env: $(STAMP)
+
+# The stamp is rebuilt whenever pyproject.toml (or this recipe) changes, so `make env` is
+# idempotent. Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set, an
+# uncompiled venv would recompile Sphinx and friends on every run (+6 s per book build).
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet --disable-pip-version-check uv \
+	  || echo "make env: could not install uv, falling back to pip"
+	@if test -x $(VENV)/bin/uv && VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/uv pip install \
+	    --python $(PY) -e '.[$(EXTRAS)]'; then :; \
+	  else echo "make env: uv failed, using pip"; \
+	    $(PY) -m pip install --disable-pip-version-check -e '.[$(EXTRAS)]'; fi
+	@echo "make env: compiling bytecode" && $(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
+	@touch $@
+
+book: env
+	$(PY) tools/build_book.py
+
+notebooks: env
+	$(PY) tools/execute_notebooks.py $(NB)
+
+lab: env
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=notebooks
+
+test: env
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+	  -ra --durations=5 tests notebooks
+
+lint: env
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf book/_build build book/_assets book/appendix/catalogue.md
+	rmdir book/appendix 2>/dev/null || true
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \
+	  -o -name .pytest_cache -o -name .hypothesis -o -name .ruff_cache \) -prune \
+	  -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
