@@ -1,7 +1,7 @@
 """Chapter 1, basics (微服务基础理论): Def 1.1.1-1.1.2, Axiom 1.1.1, Features 1.2.1-1.2.4.
 
 The model (:class:`Architecture` of :class:`Service` and :class:`Datastore`), its
-checkers, availability in closed form and by simulation, and the seed's Rust
+checkers, availability in closed form and by simulation, and the theory's Rust
 sketch ported as written beside its correction.
 """
 

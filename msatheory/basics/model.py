@@ -100,7 +100,7 @@ class Microservice(NamedTuple):
     """Def 1.1.1 (微服务): the quadruple MS = (S, I, D, N)."""
 
     S: frozenset[str]
-    I: Mapping[str, frozenset[str]]  # noqa: E741 -- the seed's name
+    I: Mapping[str, frozenset[str]]  # noqa: E741 -- the theory's name
     D: Mapping[str, frozenset[str]]
     N: nx.DiGraph
 

@@ -1,4 +1,4 @@
-"""The seed's Rust ``Microservice`` sketch (section 1.2), ported as written, and corrected.
+"""The theory's Rust ``Microservice`` sketch (section 1.2), ported as written, and corrected.
 
 The port keeps the sketch's behaviour, defects included; :class:`Platform` stands
 for the machines that ``start_service`` starts instances on, so what the sketch

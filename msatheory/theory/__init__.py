@@ -1,4 +1,4 @@
-"""The theory catalogue: the seed's 59 numbered statements, verdicts and errata.
+"""The theory catalogue: the theory's 59 numbered statements, verdicts and errata.
 
 >>> from msatheory import theory
 >>> theory.get("axiom", "1.1.1").title
@@ -35,12 +35,12 @@ _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}
 
 
 def catalogue() -> tuple[Statement, ...]:
-    """All 59 statements, in the seed's order."""
+    """All 59 statements, in the theory's order."""
     return STATEMENTS
 
 
 def parse_kind(kind: Kind | str) -> Kind:
-    """Read a kind from its English name, its short name (``Def``) or the seed's word (``定义``)."""
+    """Read a kind from its English name, its short name (``Def``) or the theory's word (``定义``)."""
     if isinstance(kind, Kind):
         return kind
     text = str(kind).strip()

@@ -1,4 +1,4 @@
-"""The 59 numbered statements of the seed document, in the seed's order."""
+"""The 59 numbered statements of the theory document, in the theory's order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Errata: where the seed's statements or code sketches are wrong, shown by running them."""
+"""Errata: where the theory's statements or code sketches are wrong, shown by running them."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class Erratum:
-    """One defect of the seed, with an executable counterexample and the corrected model's check.
+    """One defect of the theory, with an executable counterexample and the corrected model's check.
 
     ``concerns`` names the statement or code sketch at fault, ``wrong`` says in one
     sentence what is wrong. ``demonstrate()`` runs the faithful "as written" port and

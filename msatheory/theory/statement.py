@@ -1,4 +1,4 @@
-"""Numbered statements of the seed document, as typed records."""
+"""Numbered statements of the theory document, as typed records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ __all__ = ["Kind", "Statement"]
 
 
 class Kind(StrEnum):
-    """The eleven kinds of numbered statement in the seed, with their Chinese names."""
+    """The eleven kinds of numbered statement in the theory, with their Chinese names."""
 
     DEFINITION = "definition"
     AXIOM = "axiom"
@@ -26,7 +26,7 @@ class Kind(StrEnum):
 
     @property
     def zh(self) -> str:
-        """The seed's word for this kind (定义, 公理, ...)."""
+        """The theory's word for this kind (定义, 公理, ...)."""
         return _ZH[self]
 
     @property
@@ -52,10 +52,10 @@ _ZH = {
 
 @dataclass(frozen=True)
 class Statement:
-    """One numbered statement: what the seed says, and where the workbook encodes and teaches it.
+    """One numbered statement: what the theory says, and where the workbook encodes and teaches it.
 
-    ``statement`` is an English rendering (LaTeX between ``$`` where the seed has
-    math); ``statement_zh`` is the seed's own wording. ``encoding`` is the dotted
+    ``statement`` is an English rendering (LaTeX between ``$`` where the theory has
+    math); ``statement_zh`` is the theory's own wording. ``encoding`` is the dotted
     path of the object that encodes the statement and ``notebook`` the notebook
     that teaches it; both are ``None`` until the statement's chapter lands.
     """
@@ -71,7 +71,7 @@ class Statement:
 
     @property
     def chapter(self) -> int:
-        """The seed section the statement belongs to (1 to 8)."""
+        """The section of the theory the statement belongs to (1 to 8)."""
         return int(self.number.split(".")[0])
 
     @property
@@ -81,7 +81,7 @@ class Statement:
 
     @property
     def ref_zh(self) -> str:
-        """How the seed cites it: ``公理 1.1.1``."""
+        """How the theory cites it: ``公理 1.1.1``."""
         return f"{self.kind.zh} {self.number}"
 
     @property
