@@ -40,7 +40,7 @@ def catalogue() -> tuple[Statement, ...]:
 
 
 def parse_kind(kind: Kind | str) -> Kind:
-    """Read a kind from its English name, its short name (``Def``) or the theory's word (``定义``)."""
+    """Read a kind from its English name, short name (``Def``) or Chinese word (``定义``)."""
     if isinstance(kind, Kind):
         return kind
     text = str(kind).strip()
