@@ -44,6 +44,8 @@ def find_chromium() -> str | None:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = find_chromium()
+    if path is None and os.environ.get("CI"):
+        pytest.fail("Chromium is missing under CI: .ci/run should have installed it")
     if path is None:
         pytest.skip(
             "Chromium not found (looked for $MSATHEORY_CHROMIUM, /usr/bin/chromium, and "
