@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
@@ -68,7 +68,7 @@ class Service:
     replicas: int = 1
     healthcheck: bool = False
     exposed: bool = False
-    deployment: str = field(default="")
+    deployment: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
