@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hypothesis import HealthCheck as _Health
-from hypothesis import find, given, settings
+from hypothesis import find
 from hypothesis import strategies as st
 
 from msatheory.basics.sketch import (
@@ -14,13 +13,9 @@ from msatheory.basics.sketch import (
     SketchMicroservice,
 )
 from msatheory.theory import Counterexample, Erratum
+from msatheory.theory.errata import SEARCH, holds_for_all
 
 __all__ = ["ERRATA", "healthy_in_truth", "run_health_events", "run_scale_calls"]
-
-#: Reproducible search: no example database, a fixed derandomised seed.
-SEARCH = settings(
-    database=None, derandomize=True, max_examples=300, suppress_health_check=list(_Health)
-)
 
 HEALTH_EVENTS = st.lists(st.sampled_from(["start", "crash", "hang"]), max_size=8)
 SCALE_CALLS = st.lists(st.integers(min_value=0, max_value=6), max_size=6)
@@ -77,19 +72,6 @@ def _scale_misses(kind: type[SketchMicroservice]) -> Callable[[list[int]], bool]
     return misses
 
 
-def _holds_for_all(strategy: st.SearchStrategy, breaks: Callable[[list], bool]) -> bool:
-    @SEARCH
-    @given(strategy)
-    def prop(example: list) -> None:
-        assert not breaks(example)
-
-    try:
-        prop()
-    except AssertionError:
-        return False
-    return True
-
-
 def _demonstrate_health() -> Counterexample:
     events = find(HEALTH_EVENTS, _health_lies(SketchMicroservice), settings=SEARCH)
     service = run_health_events(SketchMicroservice, events)
@@ -123,7 +105,7 @@ ERRATA: tuple[Erratum, ...] = (
         wrong="It always returns true, so a service none of whose instances answers is "
         "reported healthy and no health check can ever act on it.",
         demonstrate=_demonstrate_health,
-        verify_corrected=lambda: _holds_for_all(
+        verify_corrected=lambda: holds_for_all(
             HEALTH_EVENTS, _health_lies(CorrectedMicroservice)
         ),
         corrected_by="msatheory.basics.CorrectedMicroservice.is_healthy",
@@ -134,7 +116,7 @@ ERRATA: tuple[Erratum, ...] = (
         wrong="scale(n) starts n more instances on every call instead of converging to n "
         "replicas, so repeating a call multiplies the fleet and scale(0) never scales down.",
         demonstrate=_demonstrate_scale,
-        verify_corrected=lambda: _holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),
+        verify_corrected=lambda: holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),
         corrected_by="msatheory.basics.CorrectedMicroservice.scale",
     ),
 )

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Chapter packages that contribute errata, each through its ``ERRATA`` tuple.
-CHAPTER_PACKAGES: tuple[str, ...] = ("msatheory.basics",)
+CHAPTER_PACKAGES: tuple[str, ...] = ("msatheory.basics", "msatheory.design")
 
 _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Counterexample", "Erratum"]
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+__all__ = ["SEARCH", "Counterexample", "Erratum", "holds_for_all"]
+
+#: Reproducible search: no example database, a fixed derandomised seed.
+SEARCH = settings(
+    database=None, derandomize=True, max_examples=300, suppress_health_check=list(HealthCheck)
+)
 
 
 @dataclass(frozen=True)
@@ -39,3 +47,18 @@ class Erratum:
 
     def __str__(self) -> str:
         return f"[{self.key}] {self.concerns}: {self.wrong}"
+
+
+def holds_for_all(strategy: st.SearchStrategy, breaks: Callable[[object], bool]) -> bool:
+    """Whether a reproducible hypothesis search finds no example that ``breaks``."""
+
+    @SEARCH
+    @given(strategy)
+    def prop(example: object) -> None:
+        assert not breaks(example)
+
+    try:
+        prop()
+    except AssertionError:
+        return False
+    return True
