@@ -178,7 +178,9 @@ def _single_domain_parts(design: Design) -> dict[str, list[tuple[str, list[Eleme
                 placed.add(element)
                 by_domain[element.domain].append(element)
         for domain, elements in sorted(by_domain.items()):
-            name = spec.name if len(spec.domains) == 1 else f"{spec.name}-{domain}"
+            name = spec.name if spec.name == domain or len(spec.domains) == 1 else (
+                f"{spec.name}-{domain}"
+            )
             parts[domain].append((name, elements))
     return parts
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from msatheory.theory.statement import Kind, Statement
 
 _NB1 = "notebooks/01_basics.ipynb"
+_NB2 = "notebooks/02_design.ipynb"
 
 D, A, F, P, T = Kind.DEFINITION, Kind.AXIOM, Kind.FEATURE, Kind.PRINCIPLE, Kind.THEOREM
 AL, PA, FN, PR, ST, PC = (
@@ -71,12 +72,14 @@ STATEMENTS: tuple[Statement, ...] = (
         P, "2.1.1", "Single responsibility", "单一职责",
         "Every microservice should be responsible for exactly one business function or domain.",
         "每个微服务应该只负责一个业务功能或领域。",
+        "msatheory.design.check_single_responsibility", _NB2,
     ),
     Statement(
         D, "2.1.1", "Service boundary", "服务边界",
         r"A service boundary is a function $B: S \to 2^F$ mapping each service to its set of "
         r"functions.",
         r"服务边界是一个函数 $B: S \to 2^F$，将服务映射到其功能集合。",
+        "msatheory.design.Boundary", _NB2,
     ),
     Statement(
         T, "2.1.1", "Separation of responsibilities", "职责分离",
@@ -84,6 +87,7 @@ STATEMENTS: tuple[Statement, ...] = (
         r"$B(s_1) \cap B(s_2) = \emptyset$.",
         r"对于任意两个服务 $s_1, s_2 \in S$，如果 $s_1 \neq s_2$，"
         r"则 $B(s_1) \cap B(s_2) = \emptyset$。",
+        "msatheory.design.check_separation", _NB2,
     ),
     Statement(
         D, "2.2.1", "Domain", "领域",
@@ -91,6 +95,7 @@ STATEMENTS: tuple[Statement, ...] = (
         r"$B$ the business rules.",
         r"领域是一个三元组 $\mathcal{D} = (E, R, B)$，其中：$E$ 是实体集合，$R$ 是关系集合，"
         r"$B$ 是业务规则集合。",
+        "msatheory.design.Domain", _NB2,
     ),
     Statement(
         D, "2.2.2", "Bounded context", "限界上下文",
@@ -98,6 +103,7 @@ STATEMENTS: tuple[Statement, ...] = (
         r"$L$ the language, $I$ the input interface, $O$ the output interface.",
         r"限界上下文是一个四元组 $\mathcal{BC} = (D, L, I, O)$，其中：$D$ 是领域模型，$L$ 是语言，"
         r"$I$ 是输入接口，$O$ 是输出接口。",
+        "msatheory.design.BoundedContext", _NB2,
     ),
     Statement(
         D, "2.3.1", "Service granularity", "服务粒度",
@@ -106,12 +112,14 @@ STATEMENTS: tuple[Statement, ...] = (
         r"entities.",
         r"服务粒度是服务复杂度的度量，定义为 $G(s) = |B(s)| + |I(s)| + |D(s)|$，"
         r"其中 $I(s)$ 是接口数量，$D(s)$ 是数据实体数量。",
+        "msatheory.design.granularity", _NB2,
     ),
     Statement(
         P, "2.3.1", "Proper granularity", "适当粒度",
         "Service granularity should be moderate: not so coarse that it couples, not so fine that "
         "it makes the system needlessly complex.",
         "服务粒度应该适中，既不过大导致耦合，也不过小导致过度复杂。",
+        "msatheory.design.check_granularity", _NB2,
     ),
     # 3.0 服务发现理论 -- service discovery
     Statement(
