@@ -135,6 +135,13 @@ class ServiceSpec:
         """The domains of everything the service holds."""
         return frozenset(e.domain for e in self.elements)
 
+    def __str__(self) -> str:
+        def names(items: tuple[Element, ...]) -> str:
+            return ", ".join(f"{e.name} [{e.domain}]" for e in items) or "-"
+
+        return (f"{self.name}: functions {names(self.functions)}; interfaces "
+                f"{names(self.interfaces)}; data models {names(self.data_models)}")
+
 
 @dataclass(frozen=True)
 class Design:
@@ -169,6 +176,9 @@ class Design:
         object.__setattr__(self, "services", tuple(sorted(specs, key=lambda s: s.name)))
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "_by_name", by_name)
+
+    def __str__(self) -> str:
+        return "\n".join(str(s) for s in self.services) or f"{self.name}: no services"
 
     def service(self, name: str) -> ServiceSpec:
         """The service called ``name``; a clear error if there is none."""

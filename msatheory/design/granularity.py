@@ -1,6 +1,6 @@
 """Def 2.3.1 and Principle 2.3.1: service granularity, its bounds, and an optimizer that keeps them.
 
-G(s) = |B(s)| + |I(s)| + |D(s)| (服务粒度). Principle 2.3.1 (适当粒度) is read with the
+``G(s) = |B(s)| + |I(s)| + |D(s)|`` (服务粒度). Principle 2.3.1 (适当粒度) is read with the
 Go sketch's thresholds as parameters: split above 20, merge below 3. Whether a domain
 of W elements can be cut into services that all lie within [lo, hi] is arithmetic:
 it can exactly when some k has k*lo <= W <= k*hi (:func:`feasible`).
@@ -40,7 +40,7 @@ GRANULARITY = B_s + I_s + D_s
 
 
 def granularity(service: ServiceSpec) -> int:
-    """Def 2.3.1 (服务粒度): G(s) = |B(s)| + |I(s)| + |D(s)|."""
+    """Def 2.3.1 (服务粒度): ``G(s) = |B(s)| + |I(s)| + |D(s)|``."""
     counts = {B_s: len(service.functions), I_s: len(service.interfaces),
               D_s: len(service.data_models)}
     return int(GRANULARITY.subs(counts))

@@ -27,6 +27,11 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 CHAPTER_1 = "notebooks/01_basics.html"
+# Each chapter page, with the controls its saved widget must show.
+CHAPTERS = {
+    CHAPTER_1: {".widget-dropdown select": 1},
+    "notebooks/02_design.html": {".widget-dropdown select": 1, ".widget-slider": 5},
+}
 CATALOGUE = "appendix/catalogue.html"
 EXPECTED_STATEMENTS = 59
 
@@ -177,23 +182,26 @@ def assert_images_render(page) -> int:
     return len(images)
 
 
-def test_chapter_1_renders_offline(page, site: str, local_assets: None) -> None:
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_chapter_renders_offline(page, site: str, local_assets: None, chapter: str) -> None:
     remote = offline(page)
-    page.goto(f"{site}/{CHAPTER_1}", wait_until="load")
-    assert page.locator("h1").count() >= 1, "chapter 1 page has no title"
+    page.goto(f"{site}/{chapter}", wait_until="load")
+    assert page.locator("h1").count() >= 1, f"{chapter} has no title"
 
     page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
     typeset = assert_math_typeset(page)
 
     state = page.locator('script[type="application/vnd.jupyter.widget-state+json"]')
     assert state.count() == 1, (
-        "notebooks/01_basics.ipynb carries no saved widget state: re-execute it with "
+        f"the notebook behind {chapter} carries no saved widget state: re-execute it with "
         "`make notebooks` (nbclient store_widget_state=True)"
     )
     page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+    for control, least in CHAPTERS[chapter].items():
+        page.locator(control).first.wait_for(timeout=20_000)
+        assert page.locator(control).count() >= least, f"fewer than {least} {control} shown"
     select = page.locator(".widget-dropdown select").first
-    select.wait_for(timeout=20_000)
-    assert select.locator("option").count() >= 2, "the failing-service dropdown has no choices"
+    assert select.locator("option").count() >= 2, "the widget's dropdown has no choices"
     figure = page.locator(".widget-output img, img.widget-image").first
     figure.wait_for(timeout=20_000)
     assert figure.evaluate("i => i.complete && i.naturalWidth > 0"), "widget figure is blank"
@@ -202,7 +210,7 @@ def test_chapter_1_renders_offline(page, site: str, local_assets: None) -> None:
     assert count >= 1
     assert not remote, f"requests left the loopback interface: {remote}"
     assert not unexpected_errors(page), f"uncaught JavaScript errors: {unexpected_errors(page)}"
-    print(f"chapter 1: {typeset} formulas typeset, {count} images rendered")
+    print(f"{chapter}: {typeset} formulas typeset, {count} images rendered")
 
 
 def test_appendix_lists_every_statement(page, site: str, local_assets: None) -> None:

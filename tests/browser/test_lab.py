@@ -1,13 +1,15 @@
-"""Chapter 1 in JupyterLab: Run All succeeds, and the blast-radius widget reacts.
+"""The chapters in JupyterLab: Run All succeeds, and each chapter's widget reacts.
 
 A private JupyterLab server (temporary settings, workspaces, runtime and root directories,
-known token, free loopback port) serves a copy of notebooks/01_basics.ipynb with its outputs
-and widget state cleared, so nothing stored can satisfy the checks. The test runs every cell
+known token, free loopback port) serves a copy of a chapter notebook with its outputs and
+widget state cleared, so nothing stored can satisfy the checks. The test runs every cell
 from the Run menu, waits until every code cell has an execution count, checks that no cell
-printed a traceback, then picks another failing service in the Dropdown and checks that the
-widget's figure (an Output widget's image, or an Image widget) changed.
+printed a traceback, then operates the chapter's widget as a reader would and checks that
+the widget's figure (an Output widget's image, or an Image widget) changed:
 
-MSATHEORY_LAB_NOTEBOOK=path runs the same test on another notebook with that widget.
+* chapter 1, the blast-radius explorer: pick another failing service in the Dropdown;
+* chapter 2, the granularity explorer: type a new "split above" threshold into the slider's
+  readout, then check the verdicts report the new bounds.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ sync_api = pytest.importorskip(
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = Path(os.environ.get("MSATHEORY_LAB_NOTEBOOK", ROOT / "notebooks" / "01_basics.ipynb"))
+NOTEBOOKS = ROOT / "notebooks"
 
 SETTINGS = {
     # JupyterLab 4 only keeps visible cells in the DOM unless windowing is off.
@@ -110,16 +112,17 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    if not NOTEBOOK.is_file():
-        pytest.fail(f"{NOTEBOOK} does not exist")
+def lab(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lab]:
+    notebook = NOTEBOOKS / request.param
+    if not notebook.is_file():
+        pytest.fail(f"{notebook} does not exist")
     root, settings = tmp_path / "root", tmp_path / "settings"
     root.mkdir()
     for relative, values in SETTINGS.items():
         path = settings / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values), encoding="utf-8")
-    cleared_copy(NOTEBOOK, root / NOTEBOOK.name)
+    cleared_copy(notebook, root / notebook.name)
 
     token, port = secrets.token_hex(16), free_port()
     env = dict(
@@ -147,7 +150,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
             command, cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-    server = Lab(f"http://127.0.0.1:{port}", token, NOTEBOOK.name, log)
+    server = Lab(f"http://127.0.0.1:{port}", token, notebook.name, log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -181,37 +184,31 @@ def tracebacks(page) -> list[str]:
     return [text[-1500:] for text in texts if "Traceback" in text]
 
 
-def test_run_all_then_change_failing_service(page, lab: Lab) -> None:
+def run_all(page, lab: Lab) -> None:
     page.goto(f"{lab.url}/lab/tree/{lab.notebook}?reset&token={lab.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     wait_for_idle_kernel(lab)
-
     page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^\s*Run\s*$")).click()
     page.locator("[data-command='runmenu:run-all']").click()
     page.wait_for_function(PROMPTS_DONE, timeout=180_000, polling=250)
     assert not tracebacks(page), "a cell raised:\n" + "\n---\n".join(tracebacks(page))
 
-    # The cell that holds both the failing-service Dropdown and the Output widget's figure.
+
+def widget_cell(page, control: str):
+    """The first code cell holding both ``control`` and the widget's figure."""
     cell = (
         page.locator(".jp-CodeCell")
-        .filter(has=page.locator(".widget-dropdown select"))
+        .filter(has=page.locator(control))
         .filter(has=page.locator(WIDGET_FIGURE))
         .first
     )
     cell.wait_for(timeout=30_000)
-    select = cell.locator(".widget-dropdown select").first
-    figure = cell.locator(WIDGET_FIGURE).first
-    figure.wait_for(timeout=30_000)
-    before = figure.get_attribute("src")
-    assert before, "the widget shows no figure"
+    cell.locator(WIDGET_FIGURE).first.wait_for(timeout=30_000)
+    return cell
 
-    current = select.evaluate("s => s.options[s.selectedIndex].textContent")
-    choices = select.locator("option").all_inner_texts()
-    others = [choice for choice in choices if choice != current]
-    assert others, f"the dropdown offers a single service: {choices}"
+
+def wait_for_new_figure(page, cell, before: str, action: str) -> None:
     index = cell.evaluate("c => [...document.querySelectorAll('.jp-CodeCell')].indexOf(c)")
-    select.select_option(label=others[0])
-
     figure_changed = """([index, before, selector]) => {
       const img = document.querySelectorAll('.jp-CodeCell')[index].querySelector(selector);
       return img && img.complete && img.naturalWidth > 0 && img.getAttribute('src') !== before;
@@ -219,8 +216,42 @@ def test_run_all_then_change_failing_service(page, lab: Lab) -> None:
     try:
         page.wait_for_function(figure_changed, arg=[index, before, WIDGET_FIGURE], timeout=30_000)
     except sync_api.TimeoutError:
-        pytest.fail(
-            f"the figure did not change within 30 s of choosing {others[0]!r} instead of "
-            f"{current!r}\n" + "\n".join(tracebacks(page))
-        )
+        pytest.fail(f"the figure did not change within 30 s of {action}\n"
+                    + "\n".join(tracebacks(page)))
     assert not tracebacks(page), "the widget callback raised:\n" + "\n---\n".join(tracebacks(page))
+
+
+@pytest.mark.parametrize("lab", ["01_basics.ipynb"], indirect=True)
+def test_chapter_1_run_all_then_change_failing_service(page, lab: Lab) -> None:
+    run_all(page, lab)
+    cell = widget_cell(page, ".widget-dropdown select")
+    select = cell.locator(".widget-dropdown select").first
+    before = cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+    assert before, "the widget shows no figure"
+
+    current = select.evaluate("s => s.options[s.selectedIndex].textContent")
+    choices = select.locator("option").all_inner_texts()
+    others = [choice for choice in choices if choice != current]
+    assert others, f"the dropdown offers a single service: {choices}"
+    select.select_option(label=others[0])
+    wait_for_new_figure(page, cell, before, f"choosing {others[0]!r} instead of {current!r}")
+
+
+@pytest.mark.parametrize("lab", ["02_design.ipynb"], indirect=True)
+def test_chapter_2_run_all_then_tighten_split_threshold(page, lab: Lab) -> None:
+    run_all(page, lab)
+    cell = widget_cell(page, ".widget-slider")
+    before = cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+    assert before, "the widget shows no figure"
+    assert "within [3, 20]" in cell.inner_text()
+
+    slider = cell.locator(".widget-slider").filter(has_text="split above").first
+    readout = slider.locator(".widget-readout").first
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("6")
+    page.keyboard.press("Enter")
+    wait_for_new_figure(page, cell, before, "setting split above to 6")
+    page.wait_for_function(
+        "c => c.innerText.includes('within [3, 6]')", arg=cell.element_handle(), timeout=30_000
+    )
