@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_name
 from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
@@ -30,12 +30,6 @@ __all__ = [
 ]
 
 
-def _name(owner: str, what: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise TheoryError(f"{owner}: {what} must be a non-empty string, not {value!r}")
-    return value
-
-
 @dataclass(frozen=True, order=True)
 class Function:
     """A business function (the Go sketch's ``Function``) and the domain it belongs to."""
@@ -45,8 +39,8 @@ class Function:
     priority: int = 0
 
     def __post_init__(self) -> None:
-        _name("function", "name", self.name)
-        _name(f"function {self.name!r}", "domain", self.domain)
+        require_name("function", "name", self.name)
+        require_name(f"function {self.name!r}", "domain", self.domain)
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):
             raise TheoryError(f"function {self.name!r}: priority must be an integer")
 
@@ -64,8 +58,8 @@ class Interface:
     kind: str = "rest"
 
     def __post_init__(self) -> None:
-        _name("interface", "name", self.name)
-        _name(f"interface {self.name!r}", "domain", self.domain)
+        require_name("interface", "name", self.name)
+        require_name(f"interface {self.name!r}", "domain", self.domain)
 
 
 @dataclass(frozen=True, order=True)
@@ -77,8 +71,8 @@ class DataModel:
     fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _name("data model", "name", self.name)
-        _name(f"data model {self.name!r}", "domain", self.domain)
+        require_name("data model", "name", self.name)
+        require_name(f"data model {self.name!r}", "domain", self.domain)
         object.__setattr__(self, "fields", tuple(self.fields))
 
 
@@ -99,7 +93,7 @@ class ServiceSpec:
     data_models: tuple[DataModel, ...] = ()
 
     def __post_init__(self) -> None:
-        _name("service", "name", self.name)
+        require_name("service", "name", self.name)
         for attr, kind in zip(("functions", "interfaces", "data_models"), ELEMENT_KINDS,
                               strict=True):
             values = getattr(self, attr)
@@ -217,7 +211,7 @@ class Boundary(Mapping[str, frozenset[Function]]):
     def __init__(self, images: Mapping[str, Iterable[Function]]):
         self._images = {s: frozenset(fs) for s, fs in sorted(images.items())}
         for service, functions in self._images.items():
-            _name("boundary", "service", service)
+            require_name("boundary", "service", service)
             for f in functions:
                 if not isinstance(f, Function):
                     raise TheoryError(f"boundary: B({service}) holds {f!r}, not a Function")

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_name
 
 __all__ = [
     "METHODS",
@@ -69,12 +69,6 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _text(owner: str, what: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise TheoryError(f"{owner}: {what} must be a non-empty string, not {value!r}")
-    return value
-
-
 @dataclass(frozen=True, order=True)
 class Access:
     """Function ``function`` reads or writes (``mode``) entity ``entity``."""
@@ -84,8 +78,8 @@ class Access:
     mode: str = "read"
 
     def __post_init__(self) -> None:
-        _text("access", "function", self.function)
-        _text(f"access of {self.function!r}", "entity", self.entity)
+        require_name("access", "function", self.function)
+        require_name(f"access of {self.function!r}", "entity", self.entity)
         if self.mode not in MODES:
             raise TheoryError(
                 f"access of {self.function!r} to {self.entity!r}: mode must be 'read' or "
@@ -102,8 +96,8 @@ class Call:
     frequency: float = 1
 
     def __post_init__(self) -> None:
-        _text("call", "caller", self.caller)
-        _text(f"call from {self.caller!r}", "callee", self.callee)
+        require_name("call", "caller", self.caller)
+        require_name(f"call from {self.caller!r}", "callee", self.callee)
         where = f"call {self.caller!r} -> {self.callee!r}"
         if self.caller == self.callee:
             raise TheoryError(f"{where}: a function does not call itself across a cut")
@@ -169,7 +163,7 @@ class Monolith:
     exposes: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        _text("monolith", "name", self.name)
+        require_name("monolith", "name", self.name)
         owner = f"monolith {self.name!r}"
         functions = _unique(owner, "functions", self.functions, Function)
         if not functions:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_name
 from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
@@ -41,19 +41,13 @@ __all__ = [
 ]
 
 
-def _name(owner: str, what: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise TheoryError(f"{owner}: {what} must be a non-empty string, not {value!r}")
-    return value
-
-
 def _names(owner: str, what: str, values: object) -> tuple[str, ...]:
     """Validate a collection of names: non-empty strings, none twice."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise TheoryError(f"{owner}: {what} must be a collection of names, not {values!r}")
     names = tuple(values)
     for name in names:
-        _name(owner, f"each of {what}", name)
+        require_name(owner, f"each of {what}", name)
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise TheoryError(f"{owner}: {what} names {', '.join(map(repr, twice))} twice")
@@ -95,9 +89,9 @@ class Relation:
     target: str
 
     def __post_init__(self) -> None:
-        _name("relation", "source", self.source)
-        _name(f"relation from {self.source!r}", "kind", self.kind)
-        _name(f"relation {self.source!r} -{self.kind}->", "target", self.target)
+        require_name("relation", "source", self.source)
+        require_name(f"relation from {self.source!r}", "kind", self.kind)
+        require_name(f"relation {self.source!r} -{self.kind}->", "target", self.target)
 
     def __str__(self) -> str:
         return f"{self.source} -{self.kind}-> {self.target}"
@@ -112,9 +106,9 @@ class Rule:
     entities: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        _name("rule", "name", self.name)
+        require_name("rule", "name", self.name)
         owner = f"rule {self.name!r}"
-        _name(owner, "text", self.text)
+        require_name(owner, "text", self.text)
         entities = _names(owner, "entities", self.entities)
         if not entities:
             raise TheoryError(f"{owner}: a business rule must be about at least one entity")
@@ -138,7 +132,7 @@ class Domain:
     rules: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
-        _name("domain", "name", self.name)
+        require_name("domain", "name", self.name)
         owner = f"domain {self.name!r}"
         entities = frozenset(_names(owner, "entities", self.entities))
         if not entities:
@@ -212,7 +206,7 @@ class BoundedContext:
     outputs: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        _name("bounded context", "name", self.name)
+        require_name("bounded context", "name", self.name)
         owner = f"context {self.name!r}"
         if not isinstance(self.model, Domain):
             raise TheoryError(f"{owner}: the model must be a Domain, not {self.model!r}")
@@ -221,8 +215,8 @@ class BoundedContext:
                 f"{owner}: the language must map each term to its meaning, not {self.language!r}"
             )
         for term, meaning in self.language.items():
-            _name(owner, "every term of the language", term)
-            _name(owner, f"the meaning of {term!r}", meaning)
+            require_name(owner, "every term of the language", term)
+            require_name(owner, f"the meaning of {term!r}", meaning)
         language = MappingProxyType(dict(sorted(self.language.items())))
         object.__setattr__(self, "language", language)
         for attr in ("inputs", "outputs"):
@@ -293,8 +287,8 @@ class ContextRelationship:
     via: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        _name("context relationship", "upstream", self.upstream)
-        _name(f"relationship from {self.upstream!r}", "downstream", self.downstream)
+        require_name("context relationship", "upstream", self.upstream)
+        require_name(f"relationship from {self.upstream!r}", "downstream", self.downstream)
         owner = f"relationship {self.upstream} -> {self.downstream}"
         if self.upstream == self.downstream:
             raise TheoryError(f"{owner}: a context cannot be upstream of itself")
@@ -334,7 +328,7 @@ class ContextMap:
         relationships: Iterable[ContextRelationship] = (),
         name: str = "context map",
     ):
-        _name("context map", "name", name)
+        require_name("context map", "name", name)
         owner = f"context map {name!r}"
         by_name: dict[str, BoundedContext] = {}
         for context in _items(owner, "contexts", contexts, BoundedContext):
