@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_names
 
 __all__ = [
     "Architecture",
@@ -19,22 +19,6 @@ __all__ = [
     "MicroserviceArchitecture",
     "Service",
 ]
-
-
-def _names(owner: str, field_name: str, values: Iterable[str]) -> tuple[str, ...]:
-    """Validate a list of names: strings, non-empty, no repeats."""
-    if isinstance(values, str):
-        raise TheoryError(
-            f"{owner}: {field_name} must be a list of names, not the string {values!r}"
-        )
-    names = tuple(values)
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise TheoryError(f"{owner}: {field_name} holds {name!r}, which is not a name")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise TheoryError(f"{owner}: {field_name} names {', '.join(map(repr, repeated))} twice")
-    return names
 
 
 @dataclass(frozen=True)
@@ -75,7 +59,7 @@ class Service:
             raise TheoryError(f"a service needs a non-empty name, got {self.name!r}")
         owner = f"service {self.name!r}"
         for list_field in ("calls", "publishes", "subscribes", "interfaces", "datastores"):
-            names = _names(owner, list_field, getattr(self, list_field))
+            names = require_names(owner, list_field, getattr(self, list_field))
             object.__setattr__(self, list_field, names)
         if self.name in self.calls:
             raise TheoryError(f"{owner} calls itself")

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from msatheory.errors import TheoryError, require_name
+from msatheory.errors import TheoryError, require_distinct, require_items, require_name
 from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
@@ -96,21 +96,8 @@ class ServiceSpec:
         require_name("service", "name", self.name)
         for attr, kind in zip(("functions", "interfaces", "data_models"), ELEMENT_KINDS,
                               strict=True):
-            values = getattr(self, attr)
-            if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-                raise TheoryError(f"service {self.name!r}: {attr} must be a list")
-            items = tuple(values)
-            for item in items:
-                if not isinstance(item, kind):
-                    raise TheoryError(
-                        f"service {self.name!r}: {attr} holds {item!r}, not a {kind.__name__}"
-                    )
-            names = [item.name for item in items]
-            twice = sorted({n for n in names if names.count(n) > 1})
-            if twice:
-                raise TheoryError(
-                    f"service {self.name!r}: {attr} lists {', '.join(map(repr, twice))} twice"
-                )
+            items = require_items(f"service {self.name!r}", attr, getattr(self, attr), kind)
+            require_distinct(f"service {self.name!r}", attr, (item.name for item in items))
             object.__setattr__(self, attr, tuple(sorted(items)))
 
     @classmethod

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
-from msatheory.errors import TheoryError, require_name
+from msatheory.errors import TheoryError, require_distinct, require_items, require_name
 
 __all__ = [
     "METHODS",
@@ -44,6 +44,7 @@ __all__ = [
     "domain_cut",
     "entity_node",
     "function_node",
+    "owners",
 ]
 
 #: A node of the coupling graph: ``("function", name)`` or ``("entity", name)``.
@@ -108,16 +109,8 @@ class Call:
 
 
 def _unique(owner: str, what: str, items: Iterable[object], kind: type) -> tuple:
-    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
-        raise TheoryError(f"{owner}: {what} must be a list of {kind.__name__}s, not {items!r}")
-    values = tuple(items)
-    for item in values:
-        if not isinstance(item, kind):
-            raise TheoryError(f"{owner}: {what} holds {item!r}, not a {kind.__name__}")
-    names = [item.name for item in values]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise TheoryError(f"{owner}: {what} lists {', '.join(map(repr, twice))} twice")
+    values = require_items(owner, what, items, kind)
+    require_distinct(owner, what, (item.name for item in values))
     return tuple(sorted(values))
 
 
@@ -437,15 +430,11 @@ def _home(
 
 
 def _spec(name: str, nodes: Iterable[Node], graph: nx.Graph, monolith: Monolith) -> ServiceSpec:
+    """The service holding these nodes' elements and the interfaces exposing its functions."""
     elements = [graph.nodes[n]["element"] for n in nodes]
-    functions = [e for e in elements if isinstance(e, Function)]
-    held = {f.name for f in functions}
-    return ServiceSpec(
-        name,
-        functions,
-        [i for i in monolith.interfaces if monolith.exposes[i.name] in held],
-        [e for e in elements if isinstance(e, DataModel)],
-    )
+    held = {e.name for e in elements if isinstance(e, Function)}
+    exposing = [i for i in monolith.interfaces if monolith.exposes[i.name] in held]
+    return ServiceSpec.of(name, [*elements, *exposing])
 
 
 @dataclass(frozen=True)
@@ -540,16 +529,10 @@ def domain_cut(monolith: Monolith) -> Design:
     A domain with entities but no functions still gets its (functionless) service.
     """
     monolith = _check_monolith(monolith)
+    elements = [*monolith.functions, *monolith.interfaces, *monolith.entities]
     return Design(
-        [
-            ServiceSpec(
-                domain,
-                [f for f in monolith.functions if f.domain == domain],
-                [i for i in monolith.interfaces if i.domain == domain],
-                [e for e in monolith.entities if e.domain == domain],
-            )
-            for domain in monolith.domains
-        ],
+        [ServiceSpec.of(domain, [e for e in elements if e.domain == domain])
+         for domain in monolith.domains],
         name=f"{monolith.name} cut by domain",
     )
 
@@ -605,8 +588,9 @@ class CutQuality:
     __str__ = table
 
 
-def _owners(monolith: Monolith, design: Design) -> dict[Node, str]:
-    """Where the design puts each function and entity; it must put each exactly once."""
+def owners(monolith: Monolith, design: Design) -> dict[Node, str]:
+    """The service ``design`` puts each function and entity of ``monolith`` in; an error
+    unless it puts each in exactly one and holds nothing the monolith lacks."""
     where = f"design {design.name!r}"
     known: dict[Node, Function | DataModel] = {
         **{function_node(f.name): f for f in monolith.functions},
@@ -655,7 +639,7 @@ def cut_quality(
     monolith, weights = _check_monolith(monolith), _check_weights(weights)
     if not isinstance(design, Design):
         raise TheoryError(f"expected a Design, not {design!r}")
-    owner = _owners(monolith, design)
+    owner = owners(monolith, design)
     graph = coupling_graph(monolith, weights)
     parts: dict[str, set[Node]] = {s.name: set() for s in design.services}
     for node, service in owner.items():

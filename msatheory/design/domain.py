@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from msatheory.errors import TheoryError, require_name
+from msatheory.errors import TheoryError, require_items, require_name, require_names
 from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
@@ -39,30 +39,6 @@ __all__ = [
     "language_conflicts",
     "undefined_terms",
 ]
-
-
-def _names(owner: str, what: str, values: object) -> tuple[str, ...]:
-    """Validate a collection of names: non-empty strings, none twice."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TheoryError(f"{owner}: {what} must be a collection of names, not {values!r}")
-    names = tuple(values)
-    for name in names:
-        require_name(owner, f"each of {what}", name)
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise TheoryError(f"{owner}: {what} names {', '.join(map(repr, twice))} twice")
-    return names
-
-
-def _items(owner: str, what: str, values: object, kind: type) -> tuple:
-    """Validate a collection of ``kind`` instances."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TheoryError(f"{owner}: {what} must be a collection of {kind.__name__}s")
-    items = tuple(values)
-    for item in items:
-        if not isinstance(item, kind):
-            raise TheoryError(f"{owner}: {what} holds {item!r}, not a {kind.__name__}")
-    return items
 
 
 def _letters(text: str) -> str:
@@ -109,7 +85,7 @@ class Rule:
         require_name("rule", "name", self.name)
         owner = f"rule {self.name!r}"
         require_name(owner, "text", self.text)
-        entities = _names(owner, "entities", self.entities)
+        entities = require_names(owner, "entities", self.entities)
         if not entities:
             raise TheoryError(f"{owner}: a business rule must be about at least one entity")
         object.__setattr__(self, "entities", tuple(sorted(entities)))
@@ -134,10 +110,10 @@ class Domain:
     def __post_init__(self) -> None:
         require_name("domain", "name", self.name)
         owner = f"domain {self.name!r}"
-        entities = frozenset(_names(owner, "entities", self.entities))
+        entities = frozenset(require_names(owner, "entities", self.entities))
         if not entities:
             raise TheoryError(f"{owner}: a domain needs at least one entity")
-        relations = _items(owner, "relations", self.relations, Relation)
+        relations = require_items(owner, "relations", self.relations, Relation)
         twice = sorted({str(r) for r in relations if relations.count(r) > 1})
         if twice:
             raise TheoryError(f"{owner}: relation {twice[0]} is listed twice")
@@ -147,7 +123,7 @@ class Domain:
                     raise TheoryError(
                         f"{owner}: relation {r} names {end!r}, which is not an entity of the domain"
                     )
-        rules = _items(owner, "rules", self.rules, Rule)
+        rules = require_items(owner, "rules", self.rules, Rule)
         names = [rule.name for rule in rules]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
@@ -180,7 +156,7 @@ class Domain:
         from one aggregate to another does not merge them.
         """
         owner = f"domain {self.name!r}"
-        chosen = None if kinds is None else frozenset(_names(owner, "kinds", kinds))
+        chosen = None if kinds is None else frozenset(require_names(owner, "kinds", kinds))
         view = nx.subgraph_view(
             self.graph, filter_edge=lambda u, v, k: chosen is None or k in chosen
         )
@@ -220,7 +196,8 @@ class BoundedContext:
         language = MappingProxyType(dict(sorted(self.language.items())))
         object.__setattr__(self, "language", language)
         for attr in ("inputs", "outputs"):
-            object.__setattr__(self, attr, frozenset(_names(owner, attr, getattr(self, attr))))
+            names = require_names(owner, attr, getattr(self, attr))
+            object.__setattr__(self, attr, frozenset(names))
 
 
 def undefined_terms(context: BoundedContext) -> list[str]:
@@ -296,7 +273,7 @@ class ContextRelationship:
             pattern = Pattern.parse(self.pattern)
         except TheoryError as error:
             raise TheoryError(f"{owner}: {error}") from None
-        via = frozenset(_names(owner, "via", self.via))
+        via = frozenset(require_names(owner, "via", self.via))
         if via and not pattern.integrates:
             raise TheoryError(
                 f"{owner}: separate ways means no integration, yet it consumes "
@@ -331,11 +308,11 @@ class ContextMap:
         require_name("context map", "name", name)
         owner = f"context map {name!r}"
         by_name: dict[str, BoundedContext] = {}
-        for context in _items(owner, "contexts", contexts, BoundedContext):
+        for context in require_items(owner, "contexts", contexts, BoundedContext):
             if context.name in by_name:
                 raise TheoryError(f"{owner}: two contexts are named {context.name!r}")
             by_name[context.name] = context
-        rels = _items(owner, "relationships", relationships, ContextRelationship)
+        rels = require_items(owner, "relationships", relationships, ContextRelationship)
         pairs: dict[tuple[str, str], ContextRelationship] = {}
         for rel in rels:
             for end in (rel.upstream, rel.downstream):

@@ -34,6 +34,7 @@ from msatheory.design.decomposition import (
     decompose,
     entity_node,
     function_node,
+    owners,
 )
 from msatheory.design.domain import ContextMap, check_context_map
 from msatheory.errors import TheoryError
@@ -54,12 +55,6 @@ PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b
 
 
 _BOUNDS, _WEIGHTS = Bounds(), CouplingWeights()
-
-
-def _owners(design: Design) -> dict[tuple[str, str], str]:
-    owner = {function_node(f.name): s.name for s in design.services for f in s.functions}
-    owner.update({entity_node(d.name): s.name for s in design.services for d in s.data_models})
-    return owner
 
 
 def _clusters(design: Design) -> list[tuple[float, float, float]]:
@@ -95,7 +90,7 @@ def draw_cut(monolith: Monolith, design: Design, weights: CouplingWeights = _WEI
     circles, entities as squares; coupling inside a service grey, across services red,
     line width growing with the weight."""
     graph = coupling_graph(monolith, weights)
-    owner = _owners(design)
+    owner = owners(monolith, design)
     pos = cluster_positions(design)
     colour = {s.name: PALETTE[i % len(PALETTE)] for i, s in enumerate(design.services)}
     fig = Figure(figsize=(9, 8), dpi=100)
@@ -268,7 +263,9 @@ class GranularityExplorer:
 
     def describe(self) -> str:
         """The shown cut in one line: services, granularities and quality."""
-        design = self.design()
+        return self._describe(self.design())
+
+    def _describe(self, design: Design) -> str:
         quality = cut_quality(self.monolith, design, self.weights)
         sizes = ", ".join(f"{s.name} {granularity(s)}" for s in design.services)
         return (f"{len(design.services)} services (G: {sizes}); modularity "
@@ -284,7 +281,7 @@ class GranularityExplorer:
             return
         self.message.value = ""
         design = self.design()
-        self.report.value = (f"<p>{html.escape(self.describe())}</p>"
+        self.report.value = (f"<p>{html.escape(self._describe(design))}</p>"
                              + _verdict_html(self.verdicts(design)))
         self.image.value = figure_png(draw_cut(self.monolith, design, self.weights))
 
