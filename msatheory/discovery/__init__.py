@@ -1,8 +1,52 @@
-"""Chapter 3, service discovery (服务发现理论): Def 3.1.1 and Def 3.1.2 so far.
+"""Chapter 3, service discovery (服务发现理论).
 
-A registry on a virtual clock whose registrations are leases.
+* Def 3.1.1 and Def 3.1.2: :class:`Instance`, :class:`Registration` and a
+  :class:`Registry` whose timestamps are leases on a virtual clock;
+* Algorithm 3.2.1: :func:`discover` with the load balancers of :mod:`.balancing`;
+* Algorithm 3.2.2: :class:`HealthChecker` and :class:`LeaseEvictor` (:mod:`.health`),
+  scored against ground-truth :class:`Scenario` runs in :mod:`.tradeoff`;
+* Pattern 3.3.1 and Pattern 3.3.2: client- and server-side discovery in
+  :mod:`.patterns`;
+* the theory's Rust registry (:mod:`.sketch`) and Go round robin, and their
+  :data:`ERRATA`.
 """
 
+from msatheory.discovery.balancing import (
+    BALANCERS,
+    Balancer,
+    GoPanic,
+    LeastOutstanding,
+    PowerOfTwoChoices,
+    Random,
+    RoundRobin,
+    SketchRoundRobin,
+    Spread,
+    WeightedRoundRobin,
+    discover,
+    max_load,
+    max_load_estimate,
+    spread,
+)
+from msatheory.discovery.errata import ERRATA
+from msatheory.discovery.health import (
+    CheckPolicy,
+    HealthChecker,
+    LeaseEvictor,
+    SelfPreservation,
+    self_preservation_threshold,
+)
+from msatheory.discovery.patterns import (
+    CLIENT_SIDE,
+    SERVER_SIDE,
+    ClientSideDiscovery,
+    DiscoveryResult,
+    DiscoverySetup,
+    Network,
+    ServerSideDiscovery,
+    compare,
+    simulate,
+    staleness_bound,
+)
 from msatheory.discovery.registry import (
     Instance,
     InstanceExists,
@@ -13,14 +57,72 @@ from msatheory.discovery.registry import (
     ServiceNotFound,
     Status,
 )
+from msatheory.discovery.scenario import (
+    SCENARIOS,
+    Outage,
+    Scenario,
+    crash,
+    flapping,
+    fleet,
+    mass_restart,
+    partition,
+)
+from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
+from msatheory.discovery.tradeoff import DETECTORS, Outcome, run, trade_off, trade_off_table
 
 __all__ = [
+    "BALANCERS",
+    "CLIENT_SIDE",
+    "DETECTORS",
+    "ERRATA",
+    "SCENARIOS",
+    "SERVER_SIDE",
+    "Balancer",
+    "CheckPolicy",
+    "ClientSideDiscovery",
+    "DiscoveryResult",
+    "DiscoverySetup",
+    "GoPanic",
+    "HealthChecker",
     "Instance",
     "InstanceExists",
     "InstanceNotFound",
+    "InstanceStatus",
+    "LeaseEvictor",
+    "LeastOutstanding",
+    "Network",
     "NoHealthyInstance",
+    "Outage",
+    "Outcome",
+    "PowerOfTwoChoices",
+    "Random",
     "Registration",
     "Registry",
+    "RoundRobin",
+    "Scenario",
+    "SelfPreservation",
+    "ServerSideDiscovery",
     "ServiceNotFound",
+    "SketchInstance",
+    "SketchRoundRobin",
+    "SketchServiceRegistry",
+    "Spread",
     "Status",
+    "WeightedRoundRobin",
+    "compare",
+    "crash",
+    "discover",
+    "flapping",
+    "fleet",
+    "mass_restart",
+    "max_load",
+    "max_load_estimate",
+    "partition",
+    "run",
+    "self_preservation_threshold",
+    "simulate",
+    "spread",
+    "staleness_bound",
+    "trade_off",
+    "trade_off_table",
 ]

@@ -9,6 +9,7 @@ whose lease is live, so a crashed instance drops out without anyone deregisterin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,6 +27,7 @@ __all__ = [
     "Registry",
     "ServiceNotFound",
     "Status",
+    "as_status",
 ]
 
 
@@ -46,11 +48,24 @@ class InstanceNotFound(TheoryError):
 
 
 class Status(StrEnum):
-    """An instance's health as the registry knows it (Consul's check states)."""
+    """An instance's health as the registry knows it (Consul's check states).
+
+    Passing and warning instances receive traffic (as in Consul's DNS interface,
+    unless ``only_passing`` is set); critical ones do not.
+    """
 
     PASSING = "passing"
     WARNING = "warning"
     CRITICAL = "critical"
+
+
+def as_status(value: object) -> Status:
+    """``value`` as a :class:`Status`; an error listing the three states otherwise."""
+    try:
+        return Status(value)
+    except ValueError:
+        states = ", ".join(s.value for s in Status)
+        raise TheoryError(f"unknown instance status {value!r}: expected one of {states}") from None
 
 
 @dataclass(frozen=True)
@@ -88,13 +103,13 @@ class Registration:
     instance: Instance
     registered: float
     renewed: float
-    ttl: float
+    ttl: float | None
     status: Status = Status.PASSING
 
     @property
     def expires(self) -> float:
-        """When the lease runs out unless renewed."""
-        return self.renewed + self.ttl
+        """When the lease runs out unless renewed (never, without a ttl)."""
+        return math.inf if self.ttl is None else self.renewed + self.ttl
 
     def live(self, now: float) -> bool:
         """Whether the lease still holds at ``now``."""
@@ -106,14 +121,20 @@ class Registry:
 
     ``register`` rejects a duplicate id, ``heartbeat`` renews a lease, ``deregister``
     removes an instance, and ``lookup`` returns the distinct instances whose lease is
-    live and whose status is passing, in id order.
+    live and whose status is not critical, in id order. With ``ttl=None`` leases never
+    lapse on their own: something else (a health checker, an evictor) must remove
+    instances.
     """
 
-    def __init__(self, clock: VirtualClock | None = None, ttl: float = 90.0):
-        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
-            raise TheoryError(f"registry: ttl must be a positive number of seconds, not {ttl!r}")
+    def __init__(self, clock: VirtualClock | None = None, ttl: float | None = 90.0):
+        if ttl is not None and (
+            isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0
+        ):
+            raise TheoryError(
+                f"registry: ttl must be a positive number of seconds or None, not {ttl!r}"
+            )
         self.clock = clock if clock is not None else VirtualClock()
-        self.ttl = float(ttl)
+        self.ttl = None if ttl is None else float(ttl)
         self._services: dict[str, dict[str, Registration]] = {}
 
     @property
@@ -121,8 +142,8 @@ class Registry:
         """The registry's virtual time."""
         return self.clock.now
 
-    def register(self, instance: Instance) -> Registration:
-        """Register ``instance`` with a fresh lease; an error if its id is taken."""
+    def register(self, instance: Instance, status: Status = Status.PASSING) -> Registration:
+        """Register ``instance`` with a fresh lease and ``status``; an error if its id is taken."""
         if not isinstance(instance, Instance):
             raise TheoryError(f"registry: can only register an Instance, not {instance!r}")
         held = self._services.setdefault(instance.service, {})
@@ -130,7 +151,8 @@ class Registry:
             raise InstanceExists(
                 f"instance {instance.id!r} of {instance.service!r} is already registered"
             )
-        held[instance.id] = Registration(instance, self.now, self.now, self.ttl)
+        held[instance.id] = Registration(instance, self.now, self.now, self.ttl,
+                                         as_status(status))
         return held[instance.id]
 
     def _held(self, service: str) -> dict[str, Registration]:
@@ -163,7 +185,7 @@ class Registry:
         """Record the health check's view of an instance."""
         old = self.registration(service, instance_id)
         self._services[service][instance_id] = Registration(
-            old.instance, old.registered, old.renewed, old.ttl, Status(status)
+            old.instance, old.registered, old.renewed, old.ttl, as_status(status)
         )
 
     def registrations(self, service: str | None = None) -> list[Registration]:
@@ -173,14 +195,14 @@ class Registry:
                 for i in sorted(self._services.get(s, {}))]
 
     def lookup(self, service: str) -> list[Instance]:
-        """The instances of ``service`` that may receive traffic: live lease, passing.
+        """The instances of ``service`` that may receive traffic: live lease, not critical.
 
         Raises :class:`ServiceNotFound` for a service with no registration and
         :class:`NoHealthyInstance` when registrations exist but none qualifies.
         """
         held = self._held(service)
         found = [r.instance for _, r in sorted(held.items())
-                 if r.live(self.now) and r.status is Status.PASSING]
+                 if r.live(self.now) and r.status is not Status.CRITICAL]
         if not found:
             raise NoHealthyInstance(
                 f"service {service!r} has {len(held)} registered instance(s), none healthy "
@@ -194,4 +216,5 @@ class Registry:
 
     def __repr__(self) -> str:
         count = sum(len(h) for h in self._services.values())
-        return f"Registry(now={self.now:g}, ttl={self.ttl:g}, instances={count})"
+        ttl = "None" if self.ttl is None else f"{self.ttl:g}"
+        return f"Registry(now={self.now:g}, ttl={ttl}, instances={count})"

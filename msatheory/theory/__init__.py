@@ -29,7 +29,9 @@ __all__ = [
 ]
 
 #: Chapter packages that contribute errata, each through its ``ERRATA`` tuple.
-CHAPTER_PACKAGES: tuple[str, ...] = ("msatheory.basics", "msatheory.design")
+CHAPTER_PACKAGES: tuple[str, ...] = (
+    "msatheory.basics", "msatheory.design", "msatheory.discovery"
+)
 
 _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}
 

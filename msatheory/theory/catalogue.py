@@ -6,6 +6,7 @@ from msatheory.theory.statement import Kind, Statement
 
 _NB1 = "notebooks/01_basics.ipynb"
 _NB2 = "notebooks/02_design.ipynb"
+_NB3 = "notebooks/03_discovery.ipynb"
 
 D, A, F, P, T = Kind.DEFINITION, Kind.AXIOM, Kind.FEATURE, Kind.PRINCIPLE, Kind.THEOREM
 AL, PA, FN, PR, ST, PC = (
@@ -128,6 +129,7 @@ STATEMENTS: tuple[Statement, ...] = (
         r"$S$ the services, $T$ the timestamp.",
         r"服务注册是一个三元组 $\mathcal{SR} = (R, S, T)$，其中：$R$ 是注册表，$S$ 是服务集合，"
         r"$T$ 是时间戳。",
+        "msatheory.discovery.Registration", _NB3,
     ),
     Statement(
         D, "3.1.2", "Service instance", "服务实例",
@@ -136,6 +138,7 @@ STATEMENTS: tuple[Statement, ...] = (
         r"服务实例是一个四元组 $\mathcal{SI} = (ID, URL, Status, Metadata)$，其中："
         r"$ID$ 是实例标识，"
         r"$URL$ 是服务地址，$Status$ 是实例状态，$Metadata$ 是元数据。",
+        "msatheory.discovery.Instance", _NB3,
     ),
     Statement(
         AL, "3.2.1", "Service discovery", "服务发现算法",
@@ -143,21 +146,25 @@ STATEMENTS: tuple[Statement, ...] = (
         "with 'service not found'; otherwise let the load balancer select one and return it.",
         "instances = registry.lookup(serviceName)；若为空则返回错误 \"Service not found\"；"
         "否则由负载均衡器选择实例并返回。",
+        "msatheory.discovery.discover", _NB3,
     ),
     Statement(
         AL, "3.2.2", "Health check", "健康检查算法",
         "For every instance in the registry: if the instance is not healthy, deregister it.",
         "对注册表中的每个实例：如果实例不健康，则从注册表注销它。",
+        "msatheory.discovery.HealthChecker", _NB3,
     ),
     Statement(
         PA, "3.3.1", "Client-side discovery", "客户端发现",
         "The client queries the service registry itself and selects a service instance.",
         "客户端直接查询服务注册表，选择服务实例。",
+        "msatheory.discovery.ClientSideDiscovery", _NB3,
     ),
     Statement(
         PA, "3.3.2", "Server-side discovery", "服务端发现",
         "The client reaches services through a load balancer, which performs the discovery.",
         "客户端通过负载均衡器访问服务，负载均衡器负责服务发现。",
+        "msatheory.discovery.ServerSideDiscovery", _NB3,
     ),
     # 4.0 API网关理论 -- API gateway
     Statement(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from msatheory.theory.statement import Statement
 
-__all__ = ["myst_page", "text_table"]
+__all__ = ["grid", "myst_page", "text_table"]
 
 _CHAPTERS = {
     1: ("Basics", "微服务基础理论"),
@@ -36,17 +36,22 @@ def _counts(statements: Sequence[Statement]) -> str:
     return f"{len(statements)} statements; {encoded} encoded, {taught} taught."
 
 
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A fixed-width text table: the header, a rule, then one line per row."""
+    table = [tuple(header), *(tuple(r) for r in rows)]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def text_table(statements: Sequence[Statement]) -> str:
     """One row per statement: reference, titles, encoding and notebook."""
     header = ("statement", "title", "中文", "encoded by", "taught in")
-    rows = [header] + [
-        (s.ref, s.title, s.title_zh, s.encoding or "-", s.notebook or "-") for s in statements
-    ]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join([*lines, "", _counts(statements)])
+    rows = [(s.ref, s.title, s.title_zh, s.encoding or "-", s.notebook or "-")
+            for s in statements]
+    return "\n".join([grid(header, rows), "", _counts(statements)])
 
 
 def _cell(text: str) -> str:

@@ -1,0 +1,292 @@
+"""Chapter 3's errata: the Rust ``ServiceRegistry`` and the Go round robin, shown wrong by running.
+
+Each counterexample is the smallest input a reproducible hypothesis search finds that
+breaks a property; each correction is checked by the same search against the corrected
+model: :class:`~msatheory.discovery.registry.Registry` leases,
+:class:`~msatheory.discovery.health.HealthChecker` and
+:class:`~msatheory.discovery.balancing.RoundRobin`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from hypothesis import find, settings
+from hypothesis import strategies as st
+
+from msatheory.discovery.balancing import GoPanic, RoundRobin, SketchRoundRobin
+from msatheory.discovery.health import CheckPolicy, HealthChecker
+from msatheory.discovery.registry import Instance, NoHealthyInstance, Registry, ServiceNotFound
+from msatheory.discovery.scenario import fleet, partition
+from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
+from msatheory.discovery.tradeoff import run
+from msatheory.errors import TheoryError
+from msatheory.sim import VirtualClock
+from msatheory.theory import Counterexample, Erratum
+from msatheory.theory.errata import SEARCH, holds_for_all
+
+__all__ = ["ERRATA", "probe_history", "sketch_after"]
+
+#: Eureka's lease: three missed 30 s heartbeats.
+LEASE = 90
+#: Shorter searches for the fleet simulations, which run whole scenarios.
+FLEET_SEARCH = settings(SEARCH, max_examples=40)
+
+SILENCES = st.integers(min_value=0, max_value=100_000)
+PROBES = st.lists(st.booleans(), min_size=1, max_size=12)
+PARTITIONS = st.tuples(st.integers(min_value=2, max_value=8),
+                       st.integers(min_value=1, max_value=600))
+#: Instance counts of a service at successive calls of the balancer.
+SIZES = st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=8)
+
+
+def _sketch_instance(instance: Instance, status: InstanceStatus) -> SketchInstance:
+    return SketchInstance(instance.id, instance.service, instance.url, status)
+
+
+def sketch_after(probes: Sequence[bool], status: InstanceStatus = InstanceStatus.HEALTHY
+                 ) -> SketchServiceRegistry:
+    """The sketch after one instance registered with ``status`` met ``probes`` (one per
+    check, every 30 s) and then sent a heartbeat, as a live instance does."""
+    results = iter(probes)
+    registry = SketchServiceRegistry(VirtualClock(), lambda _i, _now: next(results))
+    (instance,) = fleet(1)
+    registry.register(_sketch_instance(instance, status))
+    registry.run_health_checks(until=30 * (len(probes) - 1))
+    with contextlib.suppress(TheoryError):
+        registry.heartbeat(instance.service, instance.id)
+    return registry
+
+
+def _listed(registry: SketchServiceRegistry | Registry, service: str = "orders") -> list[str]:
+    try:
+        return [i.id for i in registry.lookup(service)]
+    except (ServiceNotFound, NoHealthyInstance):
+        return []
+
+
+def probe_history(probes: Sequence[bool], policy: CheckPolicy | None = None,
+                  initial: InstanceStatus | None = None) -> list[bool]:
+    """Whether the corrected checker serves one instance after each probe result
+    (registered passing, or with the policy's initial status when ``initial`` is given)."""
+    registry = Registry(VirtualClock(), ttl=None)
+    checker = HealthChecker(registry, policy)
+    (instance,) = fleet(1)
+    checker.register(instance, None if initial else "passing")
+    served = []
+    for passed in probes:
+        checker.record(instance.service, instance.id, passed)
+        checker.reap()
+        served.append(bool(_listed(registry)))
+        registry.clock.advance(checker.policy.interval)
+    return served
+
+
+# -- last_heartbeat is never read -------------------------------------------------------------
+
+def _stale_but_listed(silence: int) -> bool:
+    clock = VirtualClock()
+    registry = SketchServiceRegistry(clock)
+    (instance,) = fleet(1)
+    registry.register(_sketch_instance(instance, InstanceStatus.HEALTHY))
+    registry.heartbeat(instance.service, instance.id)
+    clock.advance(silence)
+    return silence > LEASE and bool(_listed(registry))
+
+
+def _demonstrate_heartbeat() -> Counterexample:
+    silence = find(SILENCES, _stale_but_listed, settings=SEARCH)
+    return Counterexample(
+        f"register orders-1, heartbeat at t=0, then silence for {silence} s with no health-check "
+        "task running (start_health_check does not compile as written)",
+        f"orders-1 no longer served: its last heartbeat is older than a {LEASE} s lease",
+        f"lookup at t={silence} s returns orders-1; last_heartbeat=0 is never read",
+    )
+
+
+def _lease_serves_stale(silence: int) -> bool:
+    clock = VirtualClock()
+    registry = Registry(clock, ttl=LEASE)
+    registry.register(fleet(1)[0])
+    clock.advance(silence)
+    return silence >= LEASE and bool(_listed(registry))
+
+
+# -- one failed probe evicts for good ----------------------------------------------------------
+
+def _one_miss_evicts(probes: list[bool]) -> bool:
+    return probes.count(False) == 1 and not _listed(sketch_after(probes))
+
+
+def _demonstrate_one_probe() -> Counterexample:
+    probes = find(PROBES, _one_miss_evicts, settings=SEARCH)
+    shown = ", ".join("pass" if p else "fail" for p in probes)
+    return Counterexample(
+        f"orders-1 registered; health checks every 30 s see: {shown}; then it heartbeats",
+        "a live instance that missed one probe served again (at most marked unhealthy)",
+        "evicted at the failed check; the heartbeat gets InstanceNotFound and nothing "
+        "registers it again: lost for good",
+    )
+
+
+def _short_failures_unserve(probes: list[bool]) -> bool:
+    policy = CheckPolicy()
+    run_length = longest = 0
+    for passed in probes:
+        run_length = 0 if passed else run_length + 1
+        longest = max(longest, run_length)
+    return longest < policy.failures_before_critical and not all(probe_history(probes, policy))
+
+
+# -- a partition evicts everything -------------------------------------------------------------
+
+def _partition_scenario(shape: tuple[int, int]):
+    n, length = shape
+    return partition(n, start=100, length=length, horizon=100 + length + 120)
+
+
+def _partition_wipes(shape: tuple[int, int]) -> bool:
+    return run("as written", _partition_scenario(shape)).lost_for_good == shape[0]
+
+
+def _demonstrate_partition() -> Counterexample:
+    shape = find(PARTITIONS, _partition_wipes, settings=FLEET_SEARCH)
+    n, length = shape
+    outcome = run("as written", _partition_scenario(shape))
+    return Counterexample(
+        f"{n} healthy instances; the registry is cut off from all of them for {length} s "
+        f"from t=100, then the network heals",
+        f"all {n} instances served again once the partition heals",
+        f"every instance evicted at the check during the partition; {outcome.lost_for_good} of "
+        f"{n} live instances lost for good, lookup fails for the last "
+        f"{sum(c == 0 for c in outcome.listed[100:])} s",
+    )
+
+
+def _corrected_forgets(shape: tuple[int, int]) -> bool:
+    outcome = run("corrected", _partition_scenario(shape))
+    return outcome.lost_for_good > 0 or outcome.listed[-1] != shape[0]
+
+
+# -- Unknown instances are evicted ------------------------------------------------------------
+
+def _unknown_evicted(probes: list[bool]) -> bool:
+    return all(probes) and not _listed(sketch_after(probes, InstanceStatus.UNKNOWN))
+
+
+def _demonstrate_unknown() -> Counterexample:
+    probes = find(PROBES, _unknown_evicted, settings=SEARCH)
+    return Counterexample(
+        f"orders-1 registered with status Unknown; {len(probes)} health check(s), every probe "
+        "passes",
+        "an instance that answers every probe stays registered and becomes Healthy",
+        "evicted at the first check: perform_health_check keeps only Healthy instances and "
+        "never marks a passing one Healthy",
+    )
+
+
+def _passing_new_instance_unserved(probes: list[bool]) -> bool:
+    policy = CheckPolicy()
+    return all(probes) and len(probes) >= policy.successes_before_passing and not (
+        probe_history(probes, policy, InstanceStatus.UNKNOWN)[-1])
+
+
+# -- the Go round robin ------------------------------------------------------------------------
+
+def _instances(count: int, service: str = "orders") -> list[Instance]:
+    return list(fleet(count, service))
+
+
+def _panics(sizes: list[int], balancer_type: type = SketchRoundRobin) -> bool:
+    balancer = balancer_type()
+    try:
+        for n in sizes:
+            balancer.select(_instances(n))
+    except GoPanic:
+        return True
+    return False
+
+
+def _demonstrate_shrink() -> Counterexample:
+    sizes = find(SIZES, _panics, settings=SEARCH)
+    balancer = SketchRoundRobin()
+    picks = []
+    try:
+        for n in sizes:
+            picks.append(balancer.select(_instances(n)).id)
+    except GoPanic as panic:
+        observed = f"picks {', '.join(picks)}, then panic: {panic}"
+    return Counterexample(
+        "Select over orders with " + ", then ".join(f"{n} instance(s)" for n in sizes)
+        + " (instances deregistered between calls)",
+        "an instance from the current list at every call",
+        observed,
+    )
+
+
+def _starved(calls: int, balancer_type: type = SketchRoundRobin) -> set[str]:
+    balancer, chosen = balancer_type(), set()
+    pools = {"orders": _instances(2, "orders"), "billing": _instances(2, "billing")}
+    for k in range(calls):
+        chosen.add(balancer.select(pools[("orders", "billing")[k % 2]]).id)
+    return {i.id for pool in pools.values() for i in pool} - chosen
+
+
+def _demonstrate_shared() -> Counterexample:
+    calls = find(st.integers(min_value=4, max_value=1000), lambda c: bool(_starved(c)),
+                 settings=SEARCH)
+    return Counterexample(
+        f"one gateway balancer; {calls} calls alternating between orders and billing, each "
+        "with 2 instances",
+        "every instance chosen within any 2 calls to its own service",
+        f"never chosen: {', '.join(sorted(_starved(1000)))} (in 1000 calls): one `current` "
+        "counter serves every service",
+    )
+
+
+ERRATA: tuple[Erratum, ...] = (
+    Erratum(
+        "3.heartbeat-unread", "Rust ServiceRegistry.heartbeat (Def 3.1.1's T)",
+        "last_heartbeat is recorded and never read, so a crashed instance stays listed.",
+        _demonstrate_heartbeat,
+        lambda: holds_for_all(SILENCES, _lease_serves_stale),
+        "msatheory.discovery.Registry (leases)",
+    ),
+    Erratum(
+        "3.one-probe-evicts", "Rust perform_health_check (Algorithm 3.2.2)",
+        "one failed probe evicts a healthy instance, and nothing lets it back.",
+        _demonstrate_one_probe,
+        lambda: holds_for_all(PROBES, _short_failures_unserve),
+        "msatheory.discovery.HealthChecker (thresholds)",
+    ),
+    Erratum(
+        "3.partition-evicts-all", "Rust perform_health_check (Algorithm 3.2.2)",
+        "a partition between registry and fleet evicts every instance for good.",
+        _demonstrate_partition,
+        lambda: holds_for_all(PARTITIONS, _corrected_forgets),
+        "msatheory.discovery.HealthChecker (self-preservation)",
+    ),
+    Erratum(
+        "3.unknown-evicted", "Rust perform_health_check (Algorithm 3.2.2)",
+        "an instance registered as Unknown is evicted though every probe passes.",
+        _demonstrate_unknown,
+        lambda: holds_for_all(PROBES, _passing_new_instance_unserved),
+        "msatheory.discovery.HealthChecker (successes before passing)",
+    ),
+    Erratum(
+        "3.rr-shrink", "Go RoundRobinBalancer.Select (Algorithm 3.2.1)",
+        "indexes past the end when the instance list shrinks between calls.",
+        _demonstrate_shrink,
+        lambda: holds_for_all(SIZES, lambda sizes: _panics(sizes, RoundRobin)),
+        "msatheory.discovery.RoundRobin",
+    ),
+    Erratum(
+        "3.rr-shared", "Go RoundRobinBalancer.Select (Algorithm 3.2.1)",
+        "one counter shared by every service starves instances.",
+        _demonstrate_shared,
+        lambda: holds_for_all(st.integers(min_value=4, max_value=1000),
+                              lambda c: bool(_starved(c, RoundRobin))),
+        "msatheory.discovery.RoundRobin",
+    ),
+)

@@ -1,0 +1,335 @@
+"""Algorithm 3.2.2 under failure: five health detectors scored against the ground truth.
+
+Each detector drives a registry through a :class:`~msatheory.discovery.scenario.Scenario`
+second by second of virtual time, seeing only what crosses the network: probes that
+get an answer, heartbeats that arrive. We score what a lookup would have returned
+against what was true:
+
+* **dead served**: instance-seconds during which a down instance was listed;
+* **healthy lost**: instance-seconds during which an up instance was not listed;
+* **time to detect**: from the start of an outage to the first second the instance is
+  no longer listed, over outages that begin while it is listed (those that end first
+  are *undetected*);
+* **lost for good**: instances up at the end that the registry has forgotten.
+
+The detectors are the Rust sketch as written, plain leases, Consul-style thresholds,
+Eureka (leases, eviction, self-preservation), and the corrected checker (thresholds,
+delayed deregistration and self-preservation together).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from msatheory.discovery.health import CheckPolicy, HealthChecker, LeaseEvictor
+from msatheory.discovery.registry import (
+    Instance,
+    InstanceNotFound,
+    NoHealthyInstance,
+    Registry,
+    ServiceNotFound,
+    Status,
+)
+from msatheory.discovery.scenario import Scenario
+from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
+from msatheory.errors import TheoryError
+from msatheory.sim import VirtualClock, seeded_rng
+from msatheory.theory.render import grid
+
+__all__ = [
+    "DETECTORS",
+    "AsWritten",
+    "Checks",
+    "Detector",
+    "Eureka",
+    "Leases",
+    "Outcome",
+    "run",
+    "trade_off",
+    "trade_off_table",
+]
+
+
+class Detector(ABC):
+    """A registry plus whatever keeps it current, driven one virtual second at a time.
+
+    Instances heartbeat every ``heartbeat`` s, each at its own seeded phase, when the
+    registry can hear them; an instance that restarts registers itself again.
+    """
+
+    name: str = ""
+    heartbeat: int = 30
+
+    def __init__(self, scenario: Scenario, seed: int = 0):
+        self.scenario, self.clock = scenario, VirtualClock()
+        rng = seeded_rng(seed)
+        self.phase = {i.id: rng.randrange(self.heartbeat) for i in scenario.instances}
+
+    def step(self) -> None:
+        """Everything due at the current second: restarts, heartbeats, then the detector."""
+        now, s = self.clock.now, self.scenario
+        for instance in s.instances:
+            if s.restarts(instance.id, now):
+                self.started(instance)
+            elif (int(now) - self.phase[instance.id]) % self.heartbeat == 0 and (
+                    s.reachable(instance.id, now)):
+                self.beat(instance)
+        self.detect()
+
+    @abstractmethod
+    def start(self) -> None:
+        """Register the fleet at t = 0 (already running and healthy)."""
+
+    @abstractmethod
+    def started(self, instance: Instance) -> None:
+        """A restarted instance announces itself."""
+
+    @abstractmethod
+    def beat(self, instance: Instance) -> None:
+        """A heartbeat arrives from the instance."""
+
+    @abstractmethod
+    def detect(self) -> None:
+        """The detector's own periodic work (probes, reaping, eviction)."""
+
+    @abstractmethod
+    def listed(self) -> frozenset[str]:
+        """The ids a lookup returns now (none when it fails)."""
+
+    @abstractmethod
+    def registered(self) -> frozenset[str]:
+        """The ids the registry still holds, served or not."""
+
+    def due(self, every: float) -> bool:
+        """Whether a periodic task of period ``every`` runs this second (from t = 0)."""
+        return int(self.clock.now) % int(every) == 0
+
+
+class AsWritten(Detector):
+    """The Rust sketch: a probe every 30 s from t = 0; one failure evicts. Heartbeats to an
+    evicted instance fail and nothing registers it again until it restarts."""
+
+    name = "as written"
+
+    def start(self) -> None:
+        s = self.scenario
+        self.registry = SketchServiceRegistry(
+            self.clock, lambda i, now: s.reachable(i.id, now))
+        for instance in s.instances:
+            self.started(instance)
+
+    def started(self, instance: Instance) -> None:
+        sketch = SketchInstance(instance.id, instance.service, instance.url,
+                                InstanceStatus.HEALTHY, dict(instance.metadata), self.clock.now)
+        try:
+            self.registry.register(sketch)
+        except TheoryError:
+            self.registry.heartbeat(instance.service, instance.id)
+
+    def beat(self, instance: Instance) -> None:
+        with contextlib.suppress(InstanceNotFound, ServiceNotFound):
+            self.registry.heartbeat(instance.service, instance.id)
+
+    def detect(self) -> None:
+        if self.due(self.registry.interval):
+            self.registry.perform_health_check()
+
+    def listed(self) -> frozenset[str]:
+        try:
+            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
+        except (ServiceNotFound, NoHealthyInstance):
+            return frozenset()
+
+    def registered(self) -> frozenset[str]:
+        return frozenset(self.registry.instance_ids(self.scenario.service))
+
+
+class _OnRegistry(Detector):
+    """Detectors over :class:`~msatheory.discovery.registry.Registry`."""
+
+    registry: Registry
+
+    def listed(self) -> frozenset[str]:
+        try:
+            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
+        except (ServiceNotFound, NoHealthyInstance):
+            return frozenset()
+
+    def registered(self) -> frozenset[str]:
+        return frozenset(r.instance.id for r in self.registry.registrations(self.scenario.service))
+
+
+class Leases(_OnRegistry):
+    """Def 3.1.1 with T used: 90 s leases renewed by heartbeats; a lookup skips lapsed ones."""
+
+    name = "leases"
+
+    def start(self) -> None:
+        self.registry = Registry(self.clock, ttl=90)
+        for instance in self.scenario.instances:
+            self.registry.register(instance)
+
+    def started(self, instance: Instance) -> None:
+        self.beat(instance)
+
+    def beat(self, instance: Instance) -> None:
+        self.registry.heartbeat(instance.service, instance.id)
+
+    def detect(self) -> None:
+        """Nothing to do: leases lapse by themselves."""
+
+
+class Checks(_OnRegistry):
+    """Probes every 10 s through a :class:`~msatheory.discovery.health.HealthChecker`
+    (Consul-style thresholds, reaped after 60 s critical), optionally self-preserving."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, self_preservation: bool = True):
+        super().__init__(scenario, seed)
+        self.policy = CheckPolicy(self_preservation=self_preservation)
+        self.name = "corrected" if self_preservation else "thresholds"
+
+    def start(self) -> None:
+        self.registry = Registry(self.clock, ttl=None)
+        self.checker = HealthChecker(self.registry, self.policy)
+        for instance in self.scenario.instances:
+            self.checker.register(instance, Status.PASSING)
+
+    def started(self, instance: Instance) -> None:
+        if instance.id not in self.registered():
+            self.checker.register(instance)
+
+    def beat(self, instance: Instance) -> None:
+        """Heartbeats play no part: the registry probes."""
+
+    def detect(self) -> None:
+        s, now = self.scenario, self.clock.now
+        if self.due(self.policy.interval):
+            for r in self.registry.registrations(s.service):
+                self.checker.record(s.service, r.instance.id, s.reachable(r.instance.id, now))
+        if self.due(self.policy.reap_interval):
+            self.checker.reap()
+
+
+class Eureka(_OnRegistry):
+    """Eureka: 30 s heartbeats, 90 s leases, eviction every 60 s at most 15% at a time,
+    self-preservation at 85%; a client told its lease is gone registers again."""
+
+    name = "eureka"
+
+    def start(self) -> None:
+        self.registry = Registry(self.clock, ttl=None)
+        self.evictor = LeaseEvictor(self.registry, 90, self.heartbeat)
+        for instance in self.scenario.instances:
+            self.evictor.register(instance)
+
+    def started(self, instance: Instance) -> None:
+        self.beat(instance)
+
+    def beat(self, instance: Instance) -> None:
+        try:
+            self.evictor.renew(instance.service, instance.id)
+        except (InstanceNotFound, ServiceNotFound):
+            self.evictor.register(instance)
+
+    def detect(self) -> None:
+        if self.clock.now > 0 and self.due(60):
+            self.evictor.evict()
+
+
+#: The detectors compared, by name; each builds a fresh one for a scenario and seed.
+DETECTORS: Mapping[str, Callable[[Scenario, int], Detector]] = MappingProxyType({
+    "as written": AsWritten,
+    "leases": Leases,
+    "thresholds": lambda s, seed=0: Checks(s, seed, self_preservation=False),
+    "eureka": Eureka,
+    "corrected": lambda s, seed=0: Checks(s, seed, self_preservation=True),
+})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one detector fared in one scenario; ``listed[t]``/``up[t]`` count instances."""
+
+    detector: str
+    scenario: str
+    dead_served: int
+    healthy_lost: int
+    detect: float | None
+    undetected: int
+    lost_for_good: int
+    listed: tuple[int, ...]
+    up: tuple[int, ...]
+
+    def row(self) -> tuple[str, ...]:
+        """The outcome as table cells."""
+        detect = "-" if self.detect is None else f"{self.detect:g}"
+        return (self.scenario, self.detector, str(self.dead_served), str(self.healthy_lost),
+                detect, str(self.undetected), str(self.lost_for_good))
+
+
+def run(detector: str | Callable[[Scenario, int], Detector], scenario: Scenario,
+        seed: int = 0) -> Outcome:
+    """Drive a detector through ``scenario`` second by second and score it."""
+    if isinstance(detector, str):
+        if detector not in DETECTORS:
+            raise TheoryError(f"unknown detector {detector!r}: expected one of "
+                              f"{', '.join(DETECTORS)}")
+        detector = DETECTORS[detector]
+    d = detector(scenario, seed)
+    d.start()
+    s, ids = scenario, [i.id for i in scenario.instances]
+    dead = lost = 0
+    listed_counts, up_counts = [], []
+    seen_listed: dict[str, list[bool]] = {i: [] for i in ids}
+    for t in range(int(s.horizon)):
+        if t:
+            d.clock.advance(1)
+        d.step()
+        listed = d.listed()
+        up = {i for i in ids if s.up(i, t)}
+        dead += len(listed - up)
+        lost += len(up - listed)
+        listed_counts.append(len(listed))
+        up_counts.append(len(up))
+        for i in ids:
+            seen_listed[i].append(i in listed)
+    detect, undetected = _detection(s, seen_listed)
+    forgotten = len({i for i in ids if s.up(i, s.horizon - 1)} - d.registered())
+    return Outcome(d.name, s.name, dead, lost, detect, undetected, forgotten,
+                   tuple(listed_counts), tuple(up_counts))
+
+
+def _detection(s: Scenario, listed: Mapping[str, list[bool]]) -> tuple[float | None, int]:
+    """Mean seconds from outage start to the first unlisted second, over the outages whose
+    instance was listed when they began; and how many of those were never detected."""
+    times, undetected = [], 0
+    for i, outages in s.outages.items():
+        for o in outages:
+            end = min(o.end, s.horizon)
+            if not listed[i][int(o.start)]:
+                continue
+            first = next((t for t in range(int(o.start), int(end)) if not listed[i][t]), None)
+            if first is None:
+                undetected += 1
+            else:
+                times.append(first - o.start)
+    return (statistics.fmean(times) if times else None), undetected
+
+
+def trade_off(scenarios: Iterable[Scenario], detectors: Iterable[str] = tuple(DETECTORS),
+              seed: int = 0) -> list[Outcome]:
+    """Every detector in every scenario."""
+    detectors = list(detectors)
+    return [run(d, s, seed) for s in scenarios for d in detectors]
+
+
+def trade_off_table(outcomes: Iterable[Outcome]) -> str:
+    """The outcomes as a fixed-width text table."""
+    header = ("scenario", "detector", "dead served (inst-s)", "healthy lost (inst-s)",
+              "detect (s)", "undetected", "lost for good")
+    return grid(header, [o.row() for o in outcomes])
