@@ -68,7 +68,14 @@ from msatheory.discovery.scenario import (
     partition,
 )
 from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
-from msatheory.discovery.tradeoff import DETECTORS, Outcome, run, trade_off, trade_off_table
+from msatheory.discovery.tradeoff import (
+    DETECTORS,
+    Outcome,
+    check_health,
+    run,
+    trade_off,
+    trade_off_table,
+)
 
 __all__ = [
     "BALANCERS",
@@ -109,6 +116,7 @@ __all__ = [
     "Spread",
     "Status",
     "WeightedRoundRobin",
+    "check_health",
     "compare",
     "crash",
     "discover",

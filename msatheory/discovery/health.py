@@ -127,7 +127,10 @@ class CheckPolicy:
                               f"({self.failures_before_critical})")
         if self.deregister_critical_after is not None:
             _require_positive(owner, "deregister_critical_after", self.deregister_critical_after)
-        object.__setattr__(self, "initial", as_status(self.initial))
+        try:
+            object.__setattr__(self, "initial", as_status(self.initial))
+        except TheoryError as error:
+            raise TheoryError(f"{owner}: initial: {error}") from None
 
 
 @dataclass

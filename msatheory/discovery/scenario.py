@@ -80,6 +80,13 @@ class Scenario:
             raise TheoryError(f"scenario {self.name!r}: outages name unknown instances {unknown}")
         if not self.horizon > 0:
             raise TheoryError(f"scenario {self.name!r}: horizon must be positive")
+        late = [f"{i} at t={o.start:g}" for i, outages in sorted(self.outages.items())
+                for o in outages if o.start >= self.horizon]
+        late += [f"partition at t={p.start:g}" for p in self.partitions
+                 if p.start >= self.horizon]
+        if late:
+            raise TheoryError(f"scenario {self.name!r}: {', '.join(late)} starts at or after "
+                              f"the horizon t={self.horizon:g}")
         outages = {i: tuple(sorted(self.outages.get(i, ()))) for i in ids}
         object.__setattr__(self, "outages", MappingProxyType(outages))
         object.__setattr__(self, "partitions", tuple(sorted(self.partitions)))

@@ -23,7 +23,7 @@ import contextlib
 import statistics
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from msatheory.discovery.health import CheckPolicy, HealthChecker, LeaseEvictor
@@ -35,10 +35,11 @@ from msatheory.discovery.registry import (
     ServiceNotFound,
     Status,
 )
-from msatheory.discovery.scenario import Scenario
+from msatheory.discovery.scenario import SCENARIOS, Scenario
 from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock, seeded_rng
+from msatheory.theory import Verdict, Witness, get
 from msatheory.theory.render import grid
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Eureka",
     "Leases",
     "Outcome",
+    "check_health",
     "run",
     "trade_off",
     "trade_off_table",
@@ -59,7 +61,8 @@ class Detector(ABC):
     """A registry plus whatever keeps it current, driven one virtual second at a time.
 
     Instances heartbeat every ``heartbeat`` s, each at its own seeded phase, when the
-    registry can hear them; an instance that restarts registers itself again.
+    registry can hear them; an instance that restarts announces itself (registers again)
+    as soon as the registry can hear it.
     """
 
     name: str = ""
@@ -67,19 +70,30 @@ class Detector(ABC):
 
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.scenario, self.clock = scenario, VirtualClock()
-        rng = seeded_rng(seed)
-        self.phase = {i.id: rng.randrange(self.heartbeat) for i in scenario.instances}
+        self._rng = seeded_rng(seed)
+        self.phase: dict[str, int] = {}
+        self._announcing: set[str] = set()
 
     def step(self) -> None:
         """Everything due at the current second: restarts, heartbeats, then the detector."""
         now, s = self.clock.now, self.scenario
         for instance in s.instances:
             if s.restarts(instance.id, now):
+                self._announcing.add(instance.id)
+            if not s.reachable(instance.id, now):
+                continue
+            if instance.id in self._announcing:
+                self._announcing.discard(instance.id)
                 self.started(instance)
-            elif (int(now) - self.phase[instance.id]) % self.heartbeat == 0 and (
-                    s.reachable(instance.id, now)):
+            elif (int(now) - self._phase(instance.id)) % self.heartbeat == 0:
                 self.beat(instance)
         self.detect()
+
+    def _phase(self, instance_id: str) -> int:
+        """The instance's heartbeat phase, drawn when the detector first meets it."""
+        if instance_id not in self.phase:
+            self.phase[instance_id] = self._rng.randrange(self.heartbeat)
+        return self.phase[instance_id]
 
     @abstractmethod
     def start(self) -> None:
@@ -104,6 +118,10 @@ class Detector(ABC):
     @abstractmethod
     def registered(self) -> frozenset[str]:
         """The ids the registry still holds, served or not."""
+
+    @abstractmethod
+    def status(self, instance_id: str) -> str:
+        """What the registry records of the instance: its status, or "absent"."""
 
     def due(self, every: float) -> bool:
         """Whether a periodic task of period ``every`` runs this second (from t = 0)."""
@@ -148,6 +166,10 @@ class AsWritten(Detector):
     def registered(self) -> frozenset[str]:
         return frozenset(self.registry.instance_ids(self.scenario.service))
 
+    def status(self, instance_id: str) -> str:
+        held = self.registry.services.get(self.scenario.service, [])
+        return next((i.status.value.lower() for i in held if i.id == instance_id), "absent")
+
 
 class _OnRegistry(Detector):
     """Detectors over :class:`~msatheory.discovery.registry.Registry`."""
@@ -163,6 +185,13 @@ class _OnRegistry(Detector):
     def registered(self) -> frozenset[str]:
         return frozenset(r.instance.id for r in self.registry.registrations(self.scenario.service))
 
+    def status(self, instance_id: str) -> str:
+        try:
+            r = self.registry.registration(self.scenario.service, instance_id)
+        except (ServiceNotFound, InstanceNotFound):
+            return "absent"
+        return r.status.value if r.live(self.registry.now) else "expired"
+
 
 class Leases(_OnRegistry):
     """Def 3.1.1 with T used: 90 s leases renewed by heartbeats; a lookup skips lapsed ones."""
@@ -175,7 +204,10 @@ class Leases(_OnRegistry):
             self.registry.register(instance)
 
     def started(self, instance: Instance) -> None:
-        self.beat(instance)
+        if instance.id in self.registered():
+            self.beat(instance)
+        else:
+            self.registry.register(instance)
 
     def beat(self, instance: Instance) -> None:
         self.registry.heartbeat(instance.service, instance.id)
@@ -188,10 +220,15 @@ class Checks(_OnRegistry):
     """Probes every 10 s through a :class:`~msatheory.discovery.health.HealthChecker`
     (Consul-style thresholds, reaped after 60 s critical), optionally self-preserving."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0, self_preservation: bool = True):
+    def __init__(self, scenario: Scenario, seed: int = 0, self_preservation: bool = True,
+                 policy: CheckPolicy | None = None):
         super().__init__(scenario, seed)
-        self.policy = CheckPolicy(self_preservation=self_preservation)
-        self.name = "corrected" if self_preservation else "thresholds"
+        self.policy = policy if policy is not None else CheckPolicy(
+            self_preservation=self_preservation)
+        if policy is not None:
+            self.name = "your policy"
+        else:
+            self.name = "corrected" if self_preservation else "thresholds"
 
     def start(self) -> None:
         self.registry = Registry(self.clock, ttl=None)
@@ -253,7 +290,8 @@ DETECTORS: Mapping[str, Callable[[Scenario, int], Detector]] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one detector fared in one scenario; ``listed[t]``/``up[t]`` count instances."""
+    """How one detector fared in one scenario; ``listed[t]``/``up[t]`` count instances,
+    ``served[id][t]`` says whether a lookup returned the instance at second ``t``."""
 
     detector: str
     scenario: str
@@ -264,6 +302,8 @@ class Outcome:
     lost_for_good: int
     listed: tuple[int, ...]
     up: tuple[int, ...]
+    served: Mapping[str, tuple[bool, ...]] = field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     def row(self) -> tuple[str, ...]:
         """The outcome as table cells."""
@@ -301,7 +341,8 @@ def run(detector: str | Callable[[Scenario, int], Detector], scenario: Scenario,
     detect, undetected = _detection(s, seen_listed)
     forgotten = len({i for i in ids if s.up(i, s.horizon - 1)} - d.registered())
     return Outcome(d.name, s.name, dead, lost, detect, undetected, forgotten,
-                   tuple(listed_counts), tuple(up_counts))
+                   tuple(listed_counts), tuple(up_counts),
+                   MappingProxyType({i: tuple(v) for i, v in seen_listed.items()}))
 
 
 def _detection(s: Scenario, listed: Mapping[str, list[bool]]) -> tuple[float | None, int]:
@@ -326,6 +367,51 @@ def trade_off(scenarios: Iterable[Scenario], detectors: Iterable[str] = tuple(DE
     """Every detector in every scenario."""
     detectors = list(detectors)
     return [run(d, s, seed) for s in scenarios for d in detectors]
+
+
+def check_health(policy: CheckPolicy, scenarios: Iterable[Scenario] | None = None,
+                 detect_within: float = 30.0, seed: int = 0) -> Verdict:
+    """Algorithm 3.2.2 (健康检查算法) with ``policy``, judged over ``scenarios`` (by default
+    the four of :data:`~msatheory.discovery.scenario.SCENARIOS`).
+
+    It holds when every outage longer than ``detect_within`` s is detected within that
+    time and no instance that is up at the end has been forgotten. Each witness names
+    the scenario and what went wrong.
+    """
+    if not isinstance(policy, CheckPolicy):
+        raise TheoryError(f"check_health: policy must be a CheckPolicy, not {policy!r}")
+    scenarios = list(SCENARIOS.values() if scenarios is None else scenarios)
+    witnesses = []
+    for s in scenarios:
+        outcome = run(lambda sc, sd: Checks(sc, sd, policy=policy), s, seed)
+        witnesses += _late(s, outcome, detect_within)
+        if outcome.lost_for_good:
+            witnesses.append(Witness(
+                "lost for good", (s.name,),
+                f"{s.name}: {outcome.lost_for_good} live instance(s) deregistered and never "
+                f"registered again"))
+    summary = (f"{len(scenarios)} scenario(s); outages over {detect_within:g} s must be "
+               f"detected within {detect_within:g} s and no live instance forgotten.")
+    return Verdict(get("algorithm", "3.2.2"), witnesses, summary)
+
+
+def _late(s: Scenario, outcome: Outcome, within: float) -> list[Witness]:
+    """Witnesses for long outages detected late or never."""
+    found = []
+    for i, outages in s.outages.items():
+        for o in outages:
+            length = min(o.end, s.horizon) - o.start
+            if length <= within or not outcome.served[i][int(o.start)]:
+                continue
+            unlisted = [t for t in range(int(o.start), int(o.start + length))
+                        if not outcome.served[i][t]]
+            if not unlisted or unlisted[0] - o.start > within:
+                when = f"after {unlisted[0] - o.start:g} s" if unlisted else "never"
+                found.append(Witness(
+                    "late detection", (s.name, i),
+                    f"{s.name}: {i} down from t={o.start:g} s for {length:g} s, "
+                    f"detected {when}"))
+    return found
 
 
 def trade_off_table(outcomes: Iterable[Outcome]) -> str:

@@ -31,6 +31,8 @@ CHAPTER_1 = "notebooks/01_basics.html"
 CHAPTERS = {
     CHAPTER_1: {".widget-dropdown select": 1},
     "notebooks/02_design.html": {".widget-dropdown select": 1, ".widget-slider": 5},
+    "notebooks/03_discovery.html": {".widget-dropdown select": 3, ".widget-button": 7,
+                                    ".msa-tile": 4},
 }
 CATALOGUE = "appendix/catalogue.html"
 EXPECTED_STATEMENTS = 59

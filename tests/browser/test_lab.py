@@ -9,7 +9,9 @@ the widget's figure (an Output widget's image, or an Image widget) changed:
 
 * chapter 1, the blast-radius explorer: pick another failing service in the Dropdown;
 * chapter 2, the granularity explorer: type a new "split above" threshold into the slider's
-  readout, then check the verdicts report the new bounds.
+  readout, then check the verdicts report the new bounds;
+* chapter 3, the registry explorer: partition the registry from the fleet, advance the
+  clock, and check that the tiles and the lookup report what the detector decided.
 """
 
 from __future__ import annotations
@@ -255,3 +257,31 @@ def test_chapter_2_run_all_then_tighten_split_threshold(page, lab: Lab) -> None:
     page.wait_for_function(
         "c => c.innerText.includes('within [3, 6]')", arg=cell.element_handle(), timeout=30_000
     )
+
+
+@pytest.mark.parametrize("lab", ["03_discovery.ipynb"], indirect=True)
+def test_chapter_3_run_all_then_partition_the_registry(page, lab: Lab) -> None:
+    run_all(page, lab)
+    cell = widget_cell(page, ".msa-tiles")
+    assert "t = 60 s" in cell.inner_text()
+
+    def press(label: str, then: str) -> None:
+        button = cell.locator(".widget-button").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+        button.click()
+        try:
+            page.wait_for_function("([c, text]) => c.innerText.includes(text)",
+                                   arg=[cell.element_handle(), then], timeout=30_000)
+        except sync_api.TimeoutError:
+            pytest.fail(f"after pressing {label!r} the explorer does not say {then!r}:\n"
+                        + cell.inner_text() + "\n".join(tracebacks(page)))
+
+    press("partition", "registry partitioned from the fleet")
+    before = cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+    press("+30 s", "t = 90 s")
+    wait_for_new_figure(page, cell, before, "advancing the clock by 30 s")
+    press("+30 s", "lookup fails")
+    assert cell.locator(".msa-tile").count() == 4
+    assert "critical" in cell.locator(".msa-tiles").inner_text()
+    press("heal", "t = 120 s: lookup fails")
+    press("+30 s", "lookup returns orders-1, orders-3, orders-4")
