@@ -82,6 +82,7 @@ class RegistryAgainstReference(RuleBasedStateMachine):
         self.clock = VirtualClock()
         self.registry = Registry(self.clock, ttl=self.TTL)
         self.expiry: dict[tuple[str, str], float] = {}
+        self.critical: set[tuple[str, str]] = set()
 
     ids = st.sampled_from(["a", "b", "c"])
     services = st.sampled_from(["orders", "cart"])
@@ -94,6 +95,7 @@ class RegistryAgainstReference(RuleBasedStateMachine):
         else:
             self.registry.register(_instance(i, service))
             self.expiry[(service, i)] = self.clock.now + self.TTL
+            self.critical.discard((service, i))
 
     @rule(service=services, i=ids)
     def heartbeat(self, service, i):
@@ -113,6 +115,18 @@ class RegistryAgainstReference(RuleBasedStateMachine):
             with pytest.raises(TheoryError):
                 self.registry.deregister(service, i)
 
+    @rule(service=services, i=ids, status=st.sampled_from(list(Status)))
+    def set_status(self, service, i, status):
+        if (service, i) in self.expiry:
+            self.registry.set_status(service, i, status)
+            if status is Status.CRITICAL:
+                self.critical.add((service, i))
+            else:
+                self.critical.discard((service, i))
+        else:
+            with pytest.raises(TheoryError):
+                self.registry.set_status(service, i, status)
+
     @rule(seconds=st.sampled_from([0.0, 5.0, 29.0, 30.0, 31.0]))
     def advance(self, seconds):
         self.clock.advance(seconds)
@@ -121,7 +135,8 @@ class RegistryAgainstReference(RuleBasedStateMachine):
     def lookup_matches_reference(self):
         for service in ("orders", "cart"):
             held = {i for (s, i) in self.expiry if s == service}
-            live = sorted(i for i in held if self.clock.now < self.expiry[(service, i)])
+            live = sorted(i for i in held if self.clock.now < self.expiry[(service, i)]
+                          and (service, i) not in self.critical)
             if not held:
                 with pytest.raises(ServiceNotFound):
                     self.registry.lookup(service)
@@ -130,7 +145,7 @@ class RegistryAgainstReference(RuleBasedStateMachine):
                     self.registry.lookup(service)
             else:
                 found = [inst.id for inst in self.registry.lookup(service)]
-                assert found == live  # distinct, in id order, exactly the live leases
+                assert found == live  # distinct, in id order, exactly the live, uncritical leases
 
 
 RegistryAgainstReference.TestCase.settings = settings(

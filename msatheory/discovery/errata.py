@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from msatheory.discovery.balancing import GoPanic, RoundRobin, SketchRoundRobin
 from msatheory.discovery.health import CheckPolicy, HealthChecker
-from msatheory.discovery.registry import Instance, NoHealthyInstance, Registry, ServiceNotFound
+from msatheory.discovery.registry import (
+    Instance,
+    NoHealthyInstance,
+    Registry,
+    ServiceNotFound,
+    Status,
+)
 from msatheory.discovery.scenario import fleet, partition
 from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
 from msatheory.discovery.tradeoff import run
@@ -67,13 +73,13 @@ def _listed(registry: SketchServiceRegistry | Registry, service: str = "orders")
 
 
 def probe_history(probes: Sequence[bool], policy: CheckPolicy | None = None,
-                  initial: InstanceStatus | None = None) -> list[bool]:
-    """Whether the corrected checker serves one instance after each probe result
-    (registered passing, or with the policy's initial status when ``initial`` is given)."""
+                  new: bool = False) -> list[bool]:
+    """Whether the corrected checker serves one instance after each probe result; the
+    instance is registered passing, or, if ``new``, with the policy's initial status."""
     registry = Registry(VirtualClock(), ttl=None)
     checker = HealthChecker(registry, policy)
     (instance,) = fleet(1)
-    checker.register(instance, None if initial else "passing")
+    checker.register(instance, None if new else Status.PASSING)
     served = []
     for passed in probes:
         checker.record(instance.service, instance.id, passed)
@@ -189,7 +195,7 @@ def _demonstrate_unknown() -> Counterexample:
 def _passing_new_instance_unserved(probes: list[bool]) -> bool:
     policy = CheckPolicy()
     return all(probes) and len(probes) >= policy.successes_before_passing and not (
-        probe_history(probes, policy, InstanceStatus.UNKNOWN)[-1])
+        probe_history(probes, policy, new=True)[-1])
 
 
 # -- the Go round robin ------------------------------------------------------------------------

@@ -67,6 +67,7 @@ class Detector(ABC):
 
     name: str = ""
     heartbeat: int = 30
+    registry: Registry | SketchServiceRegistry
 
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.scenario, self.clock = scenario, VirtualClock()
@@ -111,9 +112,12 @@ class Detector(ABC):
     def detect(self) -> None:
         """The detector's own periodic work (probes, reaping, eviction)."""
 
-    @abstractmethod
     def listed(self) -> frozenset[str]:
         """The ids a lookup returns now (none when it fails)."""
+        try:
+            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
+        except (ServiceNotFound, NoHealthyInstance):
+            return frozenset()
 
     @abstractmethod
     def registered(self) -> frozenset[str]:
@@ -157,12 +161,6 @@ class AsWritten(Detector):
         if self.due(self.registry.interval):
             self.registry.perform_health_check()
 
-    def listed(self) -> frozenset[str]:
-        try:
-            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
-        except (ServiceNotFound, NoHealthyInstance):
-            return frozenset()
-
     def registered(self) -> frozenset[str]:
         return frozenset(self.registry.instance_ids(self.scenario.service))
 
@@ -175,12 +173,6 @@ class _OnRegistry(Detector):
     """Detectors over :class:`~msatheory.discovery.registry.Registry`."""
 
     registry: Registry
-
-    def listed(self) -> frozenset[str]:
-        try:
-            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
-        except (ServiceNotFound, NoHealthyInstance):
-            return frozenset()
 
     def registered(self) -> frozenset[str]:
         return frozenset(r.instance.id for r in self.registry.registrations(self.scenario.service))

@@ -9,11 +9,12 @@ import ipywidgets as widgets
 from msatheory.basics.features import failure_impact, single_points_of_failure
 from msatheory.basics.model import Architecture
 from msatheory.interactive.draw import draw_architecture, figure_png
+from msatheory.interactive.explorer import Explorer
 
 __all__ = ["BlastRadiusExplorer"]
 
 
-class BlastRadiusExplorer:
+class BlastRadiusExplorer(Explorer):
     """A dropdown of services; the drawing and report follow the chosen failing service.
 
     All it shows comes from :func:`msatheory.basics.failure_impact`; :meth:`select`
@@ -66,11 +67,6 @@ class BlastRadiusExplorer:
                 title=f"{self.arch.name}: blast radius of {self.failing}",
             )
         )
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
 
     def __repr__(self) -> str:
         return f"BlastRadiusExplorer({self.arch.name!r}, failing={self.failing!r})"

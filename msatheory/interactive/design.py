@@ -39,6 +39,7 @@ from msatheory.design.decomposition import (
 from msatheory.design.domain import ContextMap, check_context_map
 from msatheory.errors import TheoryError
 from msatheory.interactive.draw import figure_png
+from msatheory.interactive.explorer import Explorer
 from msatheory.theory import Verdict
 
 __all__ = [
@@ -196,7 +197,7 @@ def _verdict_html(verdicts: Iterable[Verdict]) -> str:
     return "".join(v._repr_html_() for v in verdicts)
 
 
-class GranularityExplorer:
+class GranularityExplorer(Explorer):
     """Decompose a monolith by community detection, then optimize granularity within
     bounds; the drawing, metrics and verdicts follow the controls.
 
@@ -284,11 +285,6 @@ class GranularityExplorer:
         self.report.value = (f"<p>{html.escape(self._describe(design))}</p>"
                              + _verdict_html(self.verdicts(design)))
         self.image.value = figure_png(draw_cut(self.monolith, design, self.weights))
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
 
     def __repr__(self) -> str:
         b, w = self.bounds, self.weights

@@ -15,6 +15,7 @@ from msatheory.discovery.scenario import Scenario
 from msatheory.discovery.tradeoff import DETECTORS, Outcome
 from msatheory.errors import TheoryError
 from msatheory.interactive.draw import figure_png
+from msatheory.interactive.explorer import Explorer
 
 __all__ = [
     "STATUS_COLOURS",
@@ -150,7 +151,7 @@ def _tile(t) -> str:
             f'{html.escape(t.status)}<br><small>{served}</small></div>')
 
 
-class RegistryExplorer:
+class RegistryExplorer(Explorer):
     """Operate a registry: add, crash, restart, partition, heal and advance the clock, and
     watch the detector's record and the balancer's picks.
 
@@ -264,11 +265,6 @@ class RegistryExplorer:
     def describe(self) -> str:
         """The explorer's state in two lines."""
         return f"{self.lab.lookup()}\n{self.lab.summary()}"
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        return bundle
 
     def __repr__(self) -> str:
         return f"RegistryExplorer({self.lab!r})"
