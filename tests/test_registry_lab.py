@@ -6,12 +6,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msatheory.discovery import DETECTORS, SCENARIOS, CheckPolicy, check_health, trade_off
+from msatheory.discovery import (
+    DETECTORS,
+    SCENARIOS,
+    CheckPolicy,
+    HealthChecker,
+    Registry,
+    check_health,
+    compare,
+    fleet,
+    partition,
+    run,
+    self_preservation_threshold,
+    trade_off,
+)
 from msatheory.discovery.lab import LiveFleet, RegistryLab
+from msatheory.discovery.tradeoff import Checks
 from msatheory.errors import TheoryError
 from msatheory.interactive.discovery import (
     RegistryExplorer,
     draw_lab,
+    draw_spread,
     draw_tradeoff,
 )
 from msatheory.interactive.draw import figure_png
@@ -67,7 +82,7 @@ def test_lab_as_written_loses_the_fleet_to_a_partition_and_admits_new_instances(
     lab.advance(31)
     lab.heal()
     lab.advance(30)
-    assert lab.lookup() == "lookup fails: service 'orders' not found"
+    assert lab.lookup() == "lookup fails: NoHealthyInstances('orders')"  # as the sketch says
     assert {t.status for t in lab.tiles()} == {"absent"}
     new = lab.add()
     lab.advance(1)
@@ -153,3 +168,51 @@ def test_check_health_names_each_failure():
         "partition: 5 live instance(s) deregistered and never registered again"]
     with pytest.raises(TheoryError, match="policy must be a CheckPolicy"):
         check_health({"interval": 10})
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: check_health(CheckPolicy(), detect_within=float("nan")), "detect_within must be"),
+    (lambda: check_health(CheckPolicy(), scenarios=[1]), "scenarios must be Scenarios, not 1"),
+    (lambda: run("leases", "crash"), "scenario must be a Scenario, not 'crash'"),
+    (lambda: run(3, SCENARIOS["crash"]), "unknown detector 3"),
+    (lambda: HealthChecker(None), "health checker: needs a Registry, not None"),
+    (lambda: HealthChecker(Registry(ttl=None), "x"), "policy must be a CheckPolicy"),
+    (lambda: CheckPolicy(interval=float("inf")), "interval must be a positive number"),
+    (lambda: self_preservation_threshold(5, 0), "interval must be a positive number, not 0"),
+    (lambda: self_preservation_threshold(-5), "instances must be a whole number >= 0"),
+    (lambda: RegistryExplorer(detector="nope"), "unknown detector 'nope'"),
+    (lambda: draw_spread([]), "at least one Spread"),
+])
+def test_bad_input_to_chapter_3_is_named(call, message):
+    with pytest.raises(TheoryError, match=message):
+        call()
+
+
+def test_health_checker_names_an_instance_it_did_not_register():
+    registry = Registry(ttl=None)
+    checker = HealthChecker(registry)
+    registry.register(fleet(1)[0])
+    with pytest.raises(TheoryError, match="registered without it"):
+        checker.record("orders", "orders-1", True)
+
+
+def test_fractional_check_intervals_run_at_whole_seconds():
+    assert check_health(CheckPolicy(interval=0.5, reap_interval=2.5)).holds
+    fast = run(lambda s, seed: Checks(s, seed, policy=CheckPolicy(interval=2.5)),
+               SCENARIOS["crash"])
+    slow = run(lambda s, seed: Checks(s, seed, policy=CheckPolicy(interval=25)),
+               SCENARIOS["crash"])
+    assert fast.detect < slow.detect
+
+
+def test_discovery_patterns_count_requests_when_nothing_is_registered_yet():
+    client, server = compare(partition(start=0, length=60, horizon=200))
+    assert client.unlisted > 0 and server.unlisted > 0 and client.requests == server.requests
+
+
+def test_lab_requests_last_a_second_so_load_aware_balancers_spread_them():
+    lab = RegistryLab("leases", "least outstanding", instances=4, rate=4)
+    lab.advance(5)
+    for second in range(1, 6):
+        chosen = sorted(p.instance for p in lab.picks if p.t == second)
+        assert chosen == ["orders-1", "orders-2", "orders-3", "orders-4"]

@@ -174,7 +174,7 @@ class Random(Balancer):
 
     name = "random"
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int = 0):
         self.seed = seed
         self.rng = seeded_rng(seed)
 
@@ -232,7 +232,7 @@ class WeightedRoundRobin(Balancer):
 class _Outstanding(Balancer):
     """A balancer that counts the requests in flight to each instance."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int = 0):
         self.seed = seed
         self.rng = seeded_rng(seed)
         self._outstanding: dict[tuple[str, str], int] = {}

@@ -281,14 +281,14 @@ ERRATA: tuple[Erratum, ...] = (
         "msatheory.discovery.HealthChecker (successes before passing)",
     ),
     Erratum(
-        "3.rr-shrink", "Go RoundRobinBalancer.Select (Algorithm 3.2.1)",
+        "3.rr-shrink", "Go RoundRobinBalancer.Select (section 4.3's gateway, for Algorithm 3.2.1)",
         "indexes past the end when the instance list shrinks between calls.",
         _demonstrate_shrink,
         lambda: holds_for_all(SIZES, lambda sizes: _panics(sizes, RoundRobin)),
         "msatheory.discovery.RoundRobin",
     ),
     Erratum(
-        "3.rr-shared", "Go RoundRobinBalancer.Select (Algorithm 3.2.1)",
+        "3.rr-shared", "Go RoundRobinBalancer.Select (section 4.3's gateway, for Algorithm 3.2.1)",
         "one counter shared by every service starves instances.",
         _demonstrate_shared,
         lambda: holds_for_all(st.integers(min_value=4, max_value=1000),

@@ -39,9 +39,20 @@ __all__ = [
 
 def _require_positive(owner: str, what: str, value: object, *, whole: bool = False) -> None:
     kind = int if whole else int | float
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < math.inf:
         number = "whole number" if whole else "number"
         raise TheoryError(f"{owner}: {what} must be a positive {number}, not {value!r}")
+
+
+def _require_percent(percent: object) -> None:
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not (
+            0 < percent <= 1):
+        raise TheoryError(f"self-preservation: percent must lie in (0, 1], not {percent!r}")
+
+
+def _require_registry(owner: str, registry: object) -> None:
+    if not isinstance(registry, Registry):
+        raise TheoryError(f"{owner}: needs a Registry, not {registry!r}")
 
 
 def self_preservation_threshold(instances: int, interval: float = 30.0,
@@ -50,6 +61,11 @@ def self_preservation_threshold(instances: int, interval: float = 30.0,
 
     With the default 30 s renewals this is ``int(n * 2 * 0.85)``.
     """
+    if isinstance(instances, bool) or not isinstance(instances, int) or instances < 0:
+        raise TheoryError(f"self-preservation: instances must be a whole number >= 0, "
+                          f"not {instances!r}")
+    _require_positive("self-preservation", "interval", interval)
+    _require_percent(percent)
     return int(instances * (60 / interval) * percent)
 
 
@@ -64,8 +80,8 @@ class SelfPreservation:
 
     def __init__(self, registry: Registry, interval: float = 30.0, percent: float = 0.85):
         _require_positive("self-preservation", "interval", interval)
-        if not 0 < percent <= 1:
-            raise TheoryError(f"self-preservation: percent must lie in (0, 1], not {percent!r}")
+        _require_percent(percent)
+        _require_registry("self-preservation", registry)
         self.registry, self.interval, self.percent = registry, float(interval), percent
         self.expected = 0
         self._renewals: Counter[int] = Counter()
@@ -94,7 +110,8 @@ class SelfPreservation:
 
     @property
     def engaged(self) -> bool:
-        """True while evictions are stopped: renewals at or below a positive threshold."""
+        """True while evictions are stopped: the threshold is 0, or the last full minute's
+        renewals are at or below it."""
         return not (self.threshold > 0 and self.renewals_last_minute > self.threshold)
 
 
@@ -102,7 +119,13 @@ class SelfPreservation:
 class CheckPolicy:
     """Consul-style check thresholds and reaping; ``self_preservation`` adds Eureka's guard.
 
-    Times are seconds. ``deregister_critical_after=None`` never deregisters.
+    Times are seconds. ``deregister_critical_after=None`` never deregisters. Consul
+    raises a deregistration timeout below one minute to one minute; this model takes any
+    positive value, so that short timeouts can be studied. One deliberate departure from
+    Consul's agent, which sets warning whenever the failure count lies between the two
+    thresholds: here a critical instance stays critical until it passes
+    ``successes_before_passing`` checks, so a stray success never puts a failing
+    instance back in service.
     """
 
     interval: float = 10.0
@@ -146,6 +169,9 @@ class HealthChecker:
     fleet is silent."""
 
     def __init__(self, registry: Registry, policy: CheckPolicy | None = None):
+        _require_registry("health checker", registry)
+        if policy is not None and not isinstance(policy, CheckPolicy):
+            raise TheoryError(f"health checker: policy must be a CheckPolicy, not {policy!r}")
         self.registry = registry
         self.policy = policy if policy is not None else CheckPolicy()
         self.guard = (SelfPreservation(registry, self.policy.interval)
@@ -168,10 +194,17 @@ class HealthChecker:
         if self.guard:
             self.guard.cancelled()
 
+    def _streak(self, service: str, instance_id: str) -> _Streak:
+        self.registry.registration(service, instance_id)  # names an unknown one
+        if (service, instance_id) not in self._streaks:
+            raise TheoryError(f"health checker: {instance_id!r} of {service!r} was registered "
+                              "without it; register instances through HealthChecker.register")
+        return self._streaks[(service, instance_id)]
+
     def record(self, service: str, instance_id: str, passed: bool) -> Status:
         """Apply one check result to the instance; return its status afterwards."""
         status = self.registry.registration(service, instance_id).status
-        streak = self._streaks[(service, instance_id)]
+        streak = self._streak(service, instance_id)
         if passed:
             streak.successes, streak.failures = streak.successes + 1, 0
             if self.guard:
@@ -192,7 +225,7 @@ class HealthChecker:
 
     def critical_for(self, service: str, instance_id: str) -> float:
         """How long the instance has been critical (0 if it is not)."""
-        since = self._streaks[(service, instance_id)].critical_since
+        since = self._streak(service, instance_id).critical_since
         return 0.0 if since is None else self.registry.now - since
 
     def reap(self) -> list[Instance]:
@@ -211,11 +244,18 @@ class HealthChecker:
 
 class LeaseEvictor:
     """Eureka's leases: heartbeats renew, a periodic task evicts leases older than
-    ``lease_duration``, at most ``size - int(size * 0.85)`` per run, chosen at random."""
+    ``lease_duration``, at most ``size - int(size * 0.85)`` per run, chosen at random.
+
+    This is the documented behaviour. Eureka's own ``Lease.renew`` adds the duration
+    once too often, so a real Eureka server lets a silent instance's lease run for
+    twice ``lease_duration`` (a known quirk its authors chose not to fix): real
+    detection is slower than modelled here.
+    """
 
     def __init__(self, registry: Registry, lease_duration: float = 90.0,
                  renewal_interval: float = 30.0, self_preservation: bool = True,
                  seed: int = 0):
+        _require_registry("lease evictor", registry)
         if registry.ttl is not None:
             raise TheoryError("lease evictor: the registry must not expire leases itself "
                               "(create it with ttl=None)")

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from msatheory.discovery.balancing import BALANCERS, Balancer
-from msatheory.discovery.registry import Instance, NoHealthyInstance, ServiceNotFound
+from msatheory.discovery.registry import Instance
 from msatheory.discovery.scenario import Outage, fleet
 from msatheory.discovery.tradeoff import DETECTORS, Detector
 from msatheory.errors import TheoryError
@@ -25,9 +25,6 @@ __all__ = ["LiveFleet", "Pick", "RegistryLab", "Tile"]
 
 class LiveFleet:
     """Ground truth written as it happens; every change takes effect at time ``t``."""
-
-    name = "live"
-    horizon = math.inf
 
     def __init__(self, n: int = 4, service: str = "orders"):
         self.instances = list(fleet(n, service))
@@ -80,6 +77,9 @@ class LiveFleet:
 
     def crash(self, instance_id: str, t: float) -> None:
         """The instance dies at ``t``."""
+        if t < self._started.get(instance_id, 0.0):
+            raise TheoryError(f"{instance_id} is still booting at t={t:g}: advance the clock "
+                              "first")
         if not self.up(instance_id, t):
             raise TheoryError(f"{instance_id} is already down at t={t:g}")
         self.outages[instance_id].append(Outage(t))
@@ -102,6 +102,9 @@ class LiveFleet:
         """End the partition at ``t``."""
         if not self.partitioned(t):
             raise TheoryError(f"there is no partition to heal at t={t:g}")
+        if self.partitions[-1].start == t:
+            raise TheoryError(f"the partition began at t={t:g}: advance the clock before "
+                              "healing it")
         self.partitions[-1] = Outage(self.partitions[-1].start, t)
 
 
@@ -134,10 +137,10 @@ class RegistryLab:
 
     def __init__(self, detector: str = "corrected", balancer: str = "round robin",
                  instances: int = 4, rate: int = 2, seed: int = 0):
-        if detector not in DETECTORS:
+        if not isinstance(detector, str) or detector not in DETECTORS:
             raise TheoryError(f"unknown detector {detector!r}: expected one of "
                               f"{', '.join(DETECTORS)}")
-        if balancer not in BALANCERS:
+        if not isinstance(balancer, str) or balancer not in BALANCERS:
             raise TheoryError(f"unknown balancer {balancer!r}: expected one of "
                               f"{', '.join(BALANCERS)}")
         if isinstance(rate, bool) or not isinstance(rate, int) or rate < 0:
@@ -147,6 +150,7 @@ class RegistryLab:
         self.detector: Detector = DETECTORS[detector](self.fleet, seed)
         self.balancer: Balancer = BALANCERS[balancer]()
         self.picks: list[Pick] = []
+        self._in_flight: list[Instance] = []
         self.trace: list[tuple[float, int, int]] = []
         self.detector.start()
         self._record()
@@ -157,23 +161,15 @@ class RegistryLab:
         return self.detector.clock.now
 
     def discover(self) -> Instance:
-        """Algorithm 3.2.1 (服务发现算法) on the detector's registry, with the lab's balancer."""
-        listed = self.detector.listed()
-        if not self.detector.registered():
-            raise ServiceNotFound(f"no instance of {self.fleet.service!r} is registered")
-        if not listed:
-            raise NoHealthyInstance(f"no instance of {self.fleet.service!r} is served at "
-                                    f"t={self.now:g} s")
+        """Algorithm 3.2.1 (服务发现算法) on the detector's registry, with the lab's balancer;
+        the registry's own error when its lookup fails."""
+        listed = set(self.detector.lookup())
         return self.balancer.select([i for i in self.fleet.instances if i.id in listed])
 
     def lookup(self) -> str:
         """What a lookup returns now, in words."""
         try:
-            listed = sorted(self.detector.listed())
-            if not self.detector.registered():
-                raise ServiceNotFound(f"service {self.fleet.service!r} not found")
-            if not listed:
-                raise NoHealthyInstance(f"no healthy instance of {self.fleet.service!r}")
+            listed = sorted(self.detector.lookup())
         except TheoryError as error:
             return f"lookup fails: {error}"
         return "lookup returns " + ", ".join(listed)
@@ -196,6 +192,11 @@ class RegistryLab:
             self._record()
 
     def _route(self) -> None:
+        """Route this second's requests; each lasts one second, so the previous second's
+        requests finish first and this second's are in flight together."""
+        for chosen in self._in_flight:
+            self.balancer.release(chosen)
+        self._in_flight = []
         for _ in range(self.rate):
             try:
                 chosen = self.discover()
@@ -203,7 +204,7 @@ class RegistryLab:
                 self.picks.append(Pick(self.now, None, False))
                 continue
             self.picks.append(Pick(self.now, chosen.id, self.fleet.up(chosen.id, self.now)))
-            self.balancer.release(chosen)
+            self._in_flight.append(chosen)
 
     def _record(self) -> None:
         up = sum(self.fleet.up(i, self.now) for i in self.fleet.ids())

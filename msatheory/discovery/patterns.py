@@ -30,7 +30,12 @@ from typing import Any
 import simpy
 
 from msatheory.discovery.balancing import RoundRobin
-from msatheory.discovery.registry import Instance, NoHealthyInstance, Registry
+from msatheory.discovery.registry import (
+    Instance,
+    NoHealthyInstance,
+    Registry,
+    ServiceNotFound,
+)
 from msatheory.discovery.scenario import Scenario
 from msatheory.errors import TheoryError
 from msatheory.sim import Simulation, VirtualClock
@@ -350,7 +355,7 @@ def simulate(setup: DiscoverySetup, scenario: Scenario) -> DiscoveryResult:
             tally["lookups"] += 1
             try:
                 view.instances, view.fetched = registry.lookup(service), now
-            except NoHealthyInstance:
+            except (NoHealthyInstance, ServiceNotFound):
                 view.instances = None
                 tally["unlisted"] += 1
                 return

@@ -112,6 +112,17 @@ class Scenario:
         """Whether the instance starts as a new process at ``t`` (the end of a restart)."""
         return any(o.restart and o.end == t for o in self.outages[instance_id])
 
+    def __str__(self) -> str:
+        def span(o: Outage) -> str:
+            end = "end" if o.end == math.inf else f"{o.end:g}"
+            return f"[{o.start:g}, {end})" + (" then restarts" if o.restart else "")
+
+        lines = [f"{self.name}: {len(self.instances)} instances over {self.horizon:g} s"]
+        lines += [f"  {i} down {', '.join(span(o) for o in outages)}"
+                  for i, outages in self.outages.items() if outages]
+        lines += [f"  registry cut off from the fleet {span(p)}" for p in self.partitions]
+        return "\n".join(lines)
+
 
 def crash(n: int = 5, at: float = 100.0, horizon: float = 600.0) -> Scenario:
     """One instance crashes at ``at`` and never returns."""

@@ -20,6 +20,7 @@ delayed deregistration and self-preservation together).
 from __future__ import annotations
 
 import contextlib
+import math
 import statistics
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
@@ -71,7 +72,7 @@ class Detector(ABC):
 
     def __init__(self, scenario: Scenario, seed: int = 0):
         self.scenario, self.clock = scenario, VirtualClock()
-        self._rng = seeded_rng(seed)
+        self.seed, self._rng = seed, seeded_rng(seed)
         self.phase: dict[str, int] = {}
         self._announcing: set[str] = set()
 
@@ -112,10 +113,14 @@ class Detector(ABC):
     def detect(self) -> None:
         """The detector's own periodic work (probes, reaping, eviction)."""
 
+    def lookup(self) -> list[str]:
+        """The ids the registry's lookup returns now; its own error when it fails."""
+        return [i.id for i in self.registry.lookup(self.scenario.service)]
+
     def listed(self) -> frozenset[str]:
         """The ids a lookup returns now (none when it fails)."""
         try:
-            return frozenset(i.id for i in self.registry.lookup(self.scenario.service))
+            return frozenset(self.lookup())
         except (ServiceNotFound, NoHealthyInstance):
             return frozenset()
 
@@ -128,8 +133,10 @@ class Detector(ABC):
         """What the registry records of the instance: its status, or "absent"."""
 
     def due(self, every: float) -> bool:
-        """Whether a periodic task of period ``every`` runs this second (from t = 0)."""
-        return int(self.clock.now) % int(every) == 0
+        """Whether a periodic task of period ``every`` s runs this second: at t = 0 and at
+        the first whole second at or after each multiple of ``every``."""
+        t = int(self.clock.now)
+        return t == 0 or t // every != (t - 1) // every
 
 
 class AsWritten(Detector):
@@ -210,7 +217,12 @@ class Leases(_OnRegistry):
 
 class Checks(_OnRegistry):
     """Probes every 10 s through a :class:`~msatheory.discovery.health.HealthChecker`
-    (Consul-style thresholds, reaped after 60 s critical), optionally self-preserving."""
+    (Consul-style thresholds, reaped after 60 s critical), optionally self-preserving.
+
+    The prober sits with the registry, as in the theory's sketch. Consul itself runs
+    checks on each node's local agent, so a partition between its servers and the
+    fleet does not fail them: "thresholds" is a central prober with Consul's rules,
+    not Consul."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, self_preservation: bool = True,
                  policy: CheckPolicy | None = None):
@@ -252,7 +264,7 @@ class Eureka(_OnRegistry):
 
     def start(self) -> None:
         self.registry = Registry(self.clock, ttl=None)
-        self.evictor = LeaseEvictor(self.registry, 90, self.heartbeat)
+        self.evictor = LeaseEvictor(self.registry, 90, self.heartbeat, seed=self.seed)
         for instance in self.scenario.instances:
             self.evictor.register(instance)
 
@@ -307,7 +319,9 @@ class Outcome:
 def run(detector: str | Callable[[Scenario, int], Detector], scenario: Scenario,
         seed: int = 0) -> Outcome:
     """Drive a detector through ``scenario`` second by second and score it."""
-    if isinstance(detector, str):
+    if not isinstance(scenario, Scenario):
+        raise TheoryError(f"run: scenario must be a Scenario, not {scenario!r}")
+    if isinstance(detector, str) or not callable(detector):
         if detector not in DETECTORS:
             raise TheoryError(f"unknown detector {detector!r}: expected one of "
                               f"{', '.join(DETECTORS)}")
@@ -372,7 +386,14 @@ def check_health(policy: CheckPolicy, scenarios: Iterable[Scenario] | None = Non
     """
     if not isinstance(policy, CheckPolicy):
         raise TheoryError(f"check_health: policy must be a CheckPolicy, not {policy!r}")
+    if isinstance(detect_within, bool) or not isinstance(detect_within, int | float) or not (
+            0 <= detect_within < math.inf):
+        raise TheoryError(f"check_health: detect_within must be a number of seconds >= 0, "
+                          f"not {detect_within!r}")
     scenarios = list(SCENARIOS.values() if scenarios is None else scenarios)
+    for s in scenarios:
+        if not isinstance(s, Scenario):
+            raise TheoryError(f"check_health: scenarios must be Scenarios, not {s!r}")
     witnesses = []
     for s in scenarios:
         outcome = run(lambda sc, sd: Checks(sc, sd, policy=policy), s, seed)

@@ -46,6 +46,9 @@ def draw_tradeoff(outcomes: Sequence[Outcome], scenario: Scenario | None = None)
     outcomes = list(outcomes)
     if not outcomes or len({o.scenario for o in outcomes}) != 1:
         raise TheoryError("draw_tradeoff: give the outcomes of one scenario")
+    if scenario is not None and scenario.name != outcomes[0].scenario:
+        raise TheoryError(f"draw_tradeoff: the outcomes are of {outcomes[0].scenario!r}, "
+                          f"not of {scenario.name!r}")
     fig = Figure(figsize=(9, 1.45 * len(outcomes) + 0.5), dpi=100)
     axes = fig.subplots(len(outcomes), 1, sharex=True, squeeze=False)[:, 0]
     top = max(max(o.up) for o in outcomes) + 1
@@ -66,6 +69,8 @@ def draw_tradeoff(outcomes: Sequence[Outcome], scenario: Scenario | None = None)
 def draw_spread(spreads: Sequence[Spread]) -> Figure:
     """Requests per instance (bars) and p99 latency (log scale) for each balancer."""
     spreads = list(spreads)
+    if not spreads:
+        raise TheoryError("draw_spread: give at least one Spread")
     fig = Figure(figsize=(9, 3.2), dpi=100)
     counts_ax, latency_ax = fig.subplots(1, 2, width_ratios=(3, 2))
     ids = list(spreads[0].counts)
@@ -75,7 +80,7 @@ def draw_spread(spreads: Sequence[Spread]) -> Figure:
                       width, label=s.balancer)
     counts_ax.set_xticks([i + 0.4 - width / 2 for i in range(len(ids))], ids, fontsize=8)
     counts_ax.set_ylabel("requests")
-    counts_ax.set_title("requests per instance (the last is 3x slower)", fontsize=10)
+    counts_ax.set_title("requests per instance", fontsize=10)
     counts_ax.set_ylim(0, 1.45 * max(max(s.counts.values()) for s in spreads))
     counts_ax.legend(fontsize=7, loc="upper center", ncols=3)
     latency_ax.barh([s.balancer for s in spreads], [s.p99_latency for s in spreads],
@@ -162,6 +167,7 @@ class RegistryExplorer(Explorer):
     def __init__(self, detector: str = "corrected", balancer: str = "round robin",
                  instances: int = 4, seed: int = 0):
         self.seed, self.instances = seed, instances
+        RegistryLab(detector, balancer, instances, seed=seed)  # names a bad choice first
         self.detector = widgets.Dropdown(options=list(DETECTORS), value=detector,
                                          description="detector")
         self.balancer = widgets.Dropdown(options=list(BALANCERS), value=balancer,
