@@ -259,7 +259,7 @@ class ClientSideDiscovery:
     pattern = CLIENT_SIDE
     hops = 2
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self) -> None:
         self.instances: Sequence[Instance] | None = None
         self.fetched = -math.inf
         self.balancer = RoundRobin()
@@ -281,7 +281,7 @@ class ServerSideDiscovery(ClientSideDiscovery):
     hops = 4
 
     def __init__(self, network: Network) -> None:
-        super().__init__(network)
+        super().__init__()
         self.latency = network.direct + network.balancer
 
 
@@ -339,7 +339,7 @@ def simulate(setup: DiscoverySetup, scenario: Scenario) -> DiscoveryResult:
     if setup.pattern == SERVER_SIDE:
         views = [ServerSideDiscovery(net) for _ in range(setup.balancers)]
     else:
-        views = [ClientSideDiscovery(net) for _ in range(setup.clients)]
+        views = [ClientSideDiscovery() for _ in range(setup.clients)]
     tally = {"requests": 0, "stale": 0, "unlisted": 0, "lookups": 0, "hops": 0}
     added = 0.0
     last_stale: float | None = None

@@ -23,7 +23,7 @@ import contextlib
 import math
 import statistics
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -36,7 +36,7 @@ from msatheory.discovery.registry import (
     ServiceNotFound,
     Status,
 )
-from msatheory.discovery.scenario import SCENARIOS, Scenario
+from msatheory.discovery.scenario import SCENARIOS, Outage, Scenario
 from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock, seeded_rng
@@ -52,6 +52,7 @@ __all__ = [
     "Leases",
     "Outcome",
     "check_health",
+    "detections",
     "run",
     "trade_off",
     "trade_off_table",
@@ -304,10 +305,13 @@ class Outcome:
     detect: float | None
     undetected: int
     lost_for_good: int
-    listed: tuple[int, ...]
     up: tuple[int, ...]
-    served: Mapping[str, tuple[bool, ...]] = field(default_factory=dict, compare=False,
-                                                   repr=False)
+    served: Mapping[str, tuple[bool, ...]] = field(repr=False)
+
+    @property
+    def listed(self) -> tuple[int, ...]:
+        """How many instances a lookup returned at each second."""
+        return tuple(map(sum, zip(*self.served.values(), strict=True)))
 
     def row(self) -> tuple[str, ...]:
         """The outcome as table cells."""
@@ -330,7 +334,7 @@ def run(detector: str | Callable[[Scenario, int], Detector], scenario: Scenario,
     d.start()
     s, ids = scenario, [i.id for i in scenario.instances]
     dead = lost = 0
-    listed_counts, up_counts = [], []
+    up_counts = []
     seen_listed: dict[str, list[bool]] = {i: [] for i in ids}
     for t in range(int(s.horizon)):
         if t:
@@ -340,32 +344,34 @@ def run(detector: str | Callable[[Scenario, int], Detector], scenario: Scenario,
         up = {i for i in ids if s.up(i, t)}
         dead += len(listed - up)
         lost += len(up - listed)
-        listed_counts.append(len(listed))
         up_counts.append(len(up))
         for i in ids:
             seen_listed[i].append(i in listed)
     detect, undetected = _detection(s, seen_listed)
     forgotten = len({i for i in ids if s.up(i, s.horizon - 1)} - d.registered())
     return Outcome(d.name, s.name, dead, lost, detect, undetected, forgotten,
-                   tuple(listed_counts), tuple(up_counts),
+                   tuple(up_counts),
                    MappingProxyType({i: tuple(v) for i, v in seen_listed.items()}))
 
 
-def _detection(s: Scenario, listed: Mapping[str, list[bool]]) -> tuple[float | None, int]:
-    """Mean seconds from outage start to the first unlisted second, over the outages whose
-    instance was listed when they began; and how many of those were never detected."""
-    times, undetected = [], 0
+def detections(s: Scenario, served: Mapping[str, Sequence[bool]]
+               ) -> Iterator[tuple[str, Outage, float | None]]:
+    """For each outage whose instance was served when it began: the instance, the outage,
+    and the seconds until the instance was first not served (None: not while it lasted)."""
     for i, outages in s.outages.items():
         for o in outages:
-            end = min(o.end, s.horizon)
-            if not listed[i][int(o.start)]:
+            if not served[i][int(o.start)]:
                 continue
-            first = next((t for t in range(int(o.start), int(end)) if not listed[i][t]), None)
-            if first is None:
-                undetected += 1
-            else:
-                times.append(first - o.start)
-    return (statistics.fmean(times) if times else None), undetected
+            end = int(min(o.end, s.horizon))
+            first = next((t for t in range(int(o.start), end) if not served[i][t]), None)
+            yield i, o, (None if first is None else first - o.start)
+
+
+def _detection(s: Scenario, served: Mapping[str, Sequence[bool]]) -> tuple[float | None, int]:
+    """Mean time to detect over the detected outages, and how many went undetected."""
+    delays = [d for _, _, d in detections(s, served)]
+    times = [d for d in delays if d is not None]
+    return (statistics.fmean(times) if times else None), delays.count(None)
 
 
 def trade_off(scenarios: Iterable[Scenario], detectors: Iterable[str] = tuple(DETECTORS),
@@ -411,19 +417,13 @@ def check_health(policy: CheckPolicy, scenarios: Iterable[Scenario] | None = Non
 def _late(s: Scenario, outcome: Outcome, within: float) -> list[Witness]:
     """Witnesses for long outages detected late or never."""
     found = []
-    for i, outages in s.outages.items():
-        for o in outages:
-            length = min(o.end, s.horizon) - o.start
-            if length <= within or not outcome.served[i][int(o.start)]:
-                continue
-            unlisted = [t for t in range(int(o.start), int(o.start + length))
-                        if not outcome.served[i][t]]
-            if not unlisted or unlisted[0] - o.start > within:
-                when = f"after {unlisted[0] - o.start:g} s" if unlisted else "never"
-                found.append(Witness(
-                    "late detection", (s.name, i),
-                    f"{s.name}: {i} down from t={o.start:g} s for {length:g} s, "
-                    f"detected {when}"))
+    for i, o, delay in detections(s, outcome.served):
+        length = min(o.end, s.horizon) - o.start
+        if length > within and (delay is None or delay > within):
+            when = "never" if delay is None else f"after {delay:g} s"
+            found.append(Witness(
+                "late detection", (s.name, i),
+                f"{s.name}: {i} down from t={o.start:g} s for {length:g} s, detected {when}"))
     return found
 
 
