@@ -7,6 +7,7 @@
 #   make lab        JupyterLab on notebooks/
 #   make test       unit tests, every notebook under strict nbval, browser tests: one pytest run
 #   make lint       ruff
+#   make bench      how `msatheory check` scales (1,250 to 20,000 services)
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
 
 SHELL := /bin/bash
@@ -24,7 +25,7 @@ export PYTHONHASHSEED := 0
 # JupyterLab refuses to run as root without this flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env book notebooks lab test lint clean distclean
+.PHONY: env book notebooks lab test lint bench clean distclean
 
 env: $(STAMP)
 
@@ -58,6 +59,9 @@ test: env
 
 lint: env
 	$(VENV)/bin/ruff check .
+
+bench: env
+	$(PY) benchmarks/check_scale.py
 
 clean:
 	rm -rf book/_build build book/_assets book/appendix/catalogue.md

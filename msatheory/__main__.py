@@ -1,12 +1,16 @@
-"""Command line: ``python -m msatheory theory`` lists the catalogue, ``errata`` runs the errata."""
+"""Command line: ``theory`` lists the catalogue, ``errata`` runs the errata, ``check`` checks
+architecture files, docker-compose files and Kubernetes manifests against the theory."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
 from msatheory import theory
+from msatheory.check.formats import FORMATS, load
+from msatheory.check.report import check_system
 from msatheory.errors import TheoryError
 from msatheory.theory.render import myst_page, text_table
 
@@ -29,6 +33,29 @@ def _errata(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Exit status 0 when every statement holds for every file, 1 when one is violated,
+    2 when a file is unusable (its one-line error goes to standard error)."""
+    status, reports = 0, []
+    for file in args.files:
+        try:
+            report = check_system(load(file, args.kind))
+        except TheoryError as error:
+            print(f"msatheory: {error}", file=sys.stderr)
+            reports.append({"file": file, "error": str(error)})
+            status = 2
+            continue
+        status = max(status, 0 if report.holds else 1)
+        if args.format == "json":
+            reports.append(report.as_dict())
+        else:
+            print(report, end="\n\n" if file != args.files[-1] else "\n")
+    if args.format == "json":
+        document = reports[0] if len(reports) == 1 else reports
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for unusable input)."""
     parser = argparse.ArgumentParser(prog="msatheory", description=__doc__)
@@ -40,6 +67,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("errata", help="run every erratum's counterexample").set_defaults(
         run=_errata
     )
+    checking = commands.add_parser(
+        "check", help="check architecture, docker-compose or Kubernetes files",
+        description="Run every applicable checker of the catalogue on each FILE. Exit status: "
+                    "0 when every statement holds, 1 when one is violated, 2 when a file is "
+                    "unusable.")
+    checking.add_argument("files", nargs="+", metavar="FILE")
+    checking.add_argument("--format", choices=("text", "json"), default="text")
+    checking.add_argument("--as", dest="kind", choices=tuple(FORMATS),
+                          help="read every FILE as this kind (default: detected)")
+    checking.set_defaults(run=_check)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -23,6 +23,7 @@ from msatheory.basics.availability import (
 from msatheory.basics.errata import ERRATA
 from msatheory.basics.features import (
     FailureImpact,
+    blast_radii,
     blast_radius,
     check_autonomy,
     check_fault_isolation,
@@ -63,6 +64,7 @@ __all__ = [
     "Service",
     "SketchMicroservice",
     "availability_bound",
+    "blast_radii",
     "blast_radius",
     "check_autonomy",
     "check_fault_isolation",

@@ -12,6 +12,7 @@ from msatheory.theory import Kind, Verdict, Witness, get
 
 __all__ = [
     "FailureImpact",
+    "blast_radii",
     "blast_radius",
     "check_autonomy",
     "check_fault_isolation",
@@ -52,11 +53,15 @@ def _closest_caller(graph: nx.DiGraph, tangle: set[str], start: str) -> str:
 
 
 def shared_datastores(arch: Architecture) -> dict[str, list[str]]:
-    """Data stores used by two or more services, with their users."""
+    """Data stores used by two or more services, with their users.
+
+    Brokers are left out: services sharing a broker communicate through it, which is
+    what asynchronous channels are for, not a shared data store.
+    """
     return {
         store: sorted(users)
         for store, users in sorted(arch.data_layer.items())
-        if len(users) > 1
+        if len(users) > 1 and arch.datastores[store].kind != "broker"
     }
 
 
@@ -97,9 +102,37 @@ def failure_impact(arch: Architecture, service: str) -> FailureImpact:
     )
 
 
+def _failure_reach(arch: Architecture) -> tuple[dict[str, int], list[str]]:
+    """Every service's blast radius size, and the single points of failure.
+
+    One pass over the condensation of the call graph in topological order: the
+    services that fail with a tangle are its members plus all that fail with its
+    callers, kept as a bit set over the sorted names. Linear in services and calls,
+    up to word-sized bit operations.
+    """
+    names = sorted(arch.services)
+    bit = {name: 1 << i for i, name in enumerate(names)}
+    tangles = nx.condensation(arch.call_graph)
+    failing: dict[int, int] = {}
+    for tangle in nx.topological_sort(tangles):
+        failing[tangle] = sum(bit[s] for s in tangles.nodes[tangle]["members"])
+        for caller in tangles.predecessors(tangle):
+            failing[tangle] |= failing[caller]
+    tangle_of = tangles.graph["mapping"]
+    entries = sum(bit[s] for s in arch.entry_points)
+    radii = {s: failing[tangle_of[s]].bit_count() - 1 for s in names}
+    spofs = [s for s in names if entries & ~failing[tangle_of[s]] == 0]
+    return radii, spofs
+
+
+def blast_radii(arch: Architecture) -> dict[str, int]:
+    """``len(blast_radius(arch, s))`` for every service ``s``, computed all at once."""
+    return _failure_reach(arch)[0]
+
+
 def single_points_of_failure(arch: Architecture) -> list[str]:
     """Services whose failure alone reaches every entry point, so no client is served."""
-    return sorted(s for s in arch.services if failure_impact(arch, s).system_down)
+    return _failure_reach(arch)[1]
 
 
 def _cycle_witnesses(arch: Architecture) -> list[Witness]:
@@ -177,13 +210,14 @@ def check_fault_isolation(arch: Architecture) -> Verdict:
     entry point has failed; a service that can cause that is a single point of
     failure. Asynchronous topics buffer, so they do not spread failure here.
     """
-    entries = ", ".join(sorted(arch.entry_points))
+    entries = _some(sorted(arch.entry_points))
+    radius, spofs = _failure_reach(arch)
     witnesses = [
-        Witness("single point of failure", (s,), f"a failure of {s} reaches every entry point "
-                f"({entries})")
-        for s in single_points_of_failure(arch)
+        Witness("single point of failure", (s,),
+                f"a failure of {s} ({_replicas(arch.services[s].replicas)}) reaches every "
+                f"entry point ({entries})")
+        for s in spofs
     ]
-    radius = {s: len(blast_radius(arch, s)) for s in arch.services}
     worst = max(sorted(radius), key=lambda s: radius[s])
     return Verdict(
         get(Kind.FEATURE, "1.2.3"),
@@ -199,9 +233,23 @@ def check_independent_scaling(arch: Architecture) -> Verdict:
     Services that ship in one deployment unit scale together: adding a replica
     for one adds one for all.
     """
-    replicas = ", ".join(f"{n}×{s.replicas}" for n, s in sorted(arch.services.items()))
+    counts = Counter(s.replicas for s in arch.services.values())
+    mix = ", ".join(f"{_replicas(r)} ({n} service{'s' * (n != 1)})"
+                    for r, n in sorted(counts.items()))
+    most = max(counts)
+    busiest = sorted(n for n, s in arch.services.items() if s.replicas == most)
     return Verdict(
         get(Kind.FEATURE, "1.2.4"),
         _shared_unit_witnesses(arch, "scaling one scales them all"),
-        f"Replicas per service: {replicas}.",
+        f"{mix}; the most replicated: {_some(busiest)}.",
     )
+
+
+def _replicas(count: int) -> str:
+    return f"{count} replica{'s' * (count != 1)}"
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """At most ``shown`` names, then how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -12,6 +12,7 @@ import networkx as nx
 from msatheory.errors import TheoryError, require_names
 
 __all__ = [
+    "DATASTORE_KINDS",
     "Architecture",
     "Channel",
     "Datastore",
@@ -21,16 +22,25 @@ __all__ = [
 ]
 
 
+#: What a data store is for. A broker carries messages between services (it is part
+#: of C, the communication mechanisms); the others hold data.
+DATASTORE_KINDS = ("database", "cache", "search", "broker")
+
+
 @dataclass(frozen=True)
 class Datastore:
-    """A data store of the data layer D (Def 1.1.2): a database, cache or broker."""
+    """A data store of the data layer D (Def 1.1.2): a database, cache, search index or broker."""
 
     name: str
     technology: str = ""
+    kind: str = "database"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise TheoryError(f"a data store needs a non-empty name, got {self.name!r}")
+        if self.kind not in DATASTORE_KINDS:
+            raise TheoryError(f"data store {self.name!r}: kind must be one of "
+                              f"{', '.join(DATASTORE_KINDS)}, not {self.kind!r}")
 
 
 @dataclass(frozen=True)
@@ -188,20 +198,25 @@ class Architecture:
         graph = nx.DiGraph(name=self.name)
         for s in self.services.values():
             graph.add_node(s.name, technology=s.technology, replicas=s.replicas)
+        edges: dict[tuple[str, str], dict[str, object]] = {}
         for channel in self.channels:
-            if not graph.has_edge(channel.source, channel.target):
-                graph.add_edge(channel.source, channel.target, sync=False, topics=())
-            edge = graph.edges[channel.source, channel.target]
+            edge = edges.setdefault((channel.source, channel.target), {"sync": False, "topics": []})
             if channel.mode == "sync":
                 edge["sync"] = True
             else:
-                edge["topics"] = (*edge["topics"], channel.via)
+                edge["topics"].append(channel.via)
+        graph.add_edges_from((u, v, {"sync": e["sync"], "topics": tuple(e["topics"])})
+                             for (u, v), e in edges.items())
         return nx.freeze(graph)
 
     @cached_property
     def call_graph(self) -> nx.DiGraph:
         """The synchronous part of N: an edge from each caller to each service it calls."""
-        return nx.subgraph_view(self.network, filter_edge=lambda u, v: self.network[u][v]["sync"])
+        graph = nx.DiGraph(name=self.name)
+        graph.add_nodes_from(self.network.nodes(data=True))
+        graph.add_edges_from((u, v, data) for u, v, data in self.network.edges(data=True)
+                             if data["sync"])
+        return nx.freeze(graph)
 
     @cached_property
     def data_layer(self) -> dict[str, frozenset[str]]:

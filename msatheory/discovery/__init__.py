@@ -33,7 +33,9 @@ from msatheory.discovery.health import (
     HealthChecker,
     LeaseEvictor,
     SelfPreservation,
+    check_health_coverage,
     self_preservation_threshold,
+    unchecked_services,
 )
 from msatheory.discovery.patterns import (
     CLIENT_SIDE,
@@ -117,6 +119,7 @@ __all__ = [
     "Status",
     "WeightedRoundRobin",
     "check_health",
+    "check_health_coverage",
     "compare",
     "crash",
     "discover",
@@ -133,4 +136,5 @@ __all__ = [
     "staleness_bound",
     "trade_off",
     "trade_off_table",
+    "unchecked_services",
 ]

@@ -24,16 +24,20 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
+from msatheory.basics.model import Architecture
 from msatheory.discovery.registry import Instance, Registry, Status, as_status
 from msatheory.errors import TheoryError
 from msatheory.sim import seeded_rng
+from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
     "CheckPolicy",
     "HealthChecker",
     "LeaseEvictor",
     "SelfPreservation",
+    "check_health_coverage",
     "self_preservation_threshold",
+    "unchecked_services",
 ]
 
 
@@ -300,3 +304,24 @@ class LeaseEvictor:
         for instance in sorted(evicted, key=lambda i: (i.service, i.id)):
             self.registry.deregister(instance.service, instance.id)
         return sorted(evicted, key=lambda i: (i.service, i.id))
+
+
+def unchecked_services(arch: Architecture) -> list[str]:
+    """Services no health check watches (``healthcheck`` false): M of Def 1.1.2 misses them."""
+    return sorted(name for name, s in arch.services.items() if not s.healthcheck)
+
+
+def check_health_coverage(arch: Architecture) -> Verdict:
+    """Algorithm 3.2.2 (健康检查算法) needs something to run: every service has a health check.
+
+    A service without one stays registered, and is served, for as long as its
+    process lives, whether or not it can answer.
+    """
+    missing = unchecked_services(arch)
+    return Verdict(
+        get("algorithm", "3.2.2"),
+        [Witness("no health check", (name,), f"nothing checks whether {name} can serve")
+         for name in missing],
+        f"{len(arch.services) - len(missing)} of {len(arch.services)} services are "
+        "health-checked.",
+    )

@@ -1,0 +1,47 @@
+"""Checking real systems against the theory: architecture files, importers and reports.
+
+:func:`load` reads an architecture file (:mod:`.document`), a docker-compose file
+(:mod:`.compose`) or Kubernetes manifests (:mod:`.kubernetes`) into a :class:`System`;
+:func:`check_system` runs every applicable checker of the catalogue on it
+(:mod:`.report`). ``msatheory check FILE...`` does both from the command line.
+"""
+
+from pathlib import Path
+
+from msatheory.check.compose import import_compose
+from msatheory.check.document import SCHEMA, load_architecture, system_from_document
+from msatheory.check.formats import FORMATS, detect, load
+from msatheory.check.kubernetes import import_kubernetes
+from msatheory.check.report import Report, check_system
+from msatheory.check.source import Source, parse, read
+from msatheory.check.system import Finding, Inference, System
+
+__all__ = [
+    "EXAMPLES",
+    "FORMATS",
+    "SCHEMA",
+    "Finding",
+    "Inference",
+    "Report",
+    "Source",
+    "System",
+    "check_system",
+    "check_text",
+    "detect",
+    "import_compose",
+    "import_kubernetes",
+    "load",
+    "load_architecture",
+    "parse",
+    "read",
+    "system_from_document",
+]
+
+#: The example architectures, compose file and manifests written for the workbook.
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+def check_text(text: str, name: str = "architecture.yaml") -> Report:
+    """Check an architecture file given as text (YAML, or JSON when ``name`` ends in .json)."""
+    source = parse(text, name, as_json=name.lower().endswith(".json"))
+    return check_system(FORMATS[detect(source)](source))

@@ -1,0 +1,165 @@
+"""Every applicable checker of the catalogue, run on one system, as a report.
+
+:func:`check_system` runs Axiom 1.1.1 and Features 1.2.1-1.2.4 on the model,
+Principle 2.1.1, Theorem 2.1.1 and Principle 2.3.1 when the file gives functions,
+Algorithm 3.2.2's precondition (every service is health-checked) and Pattern 4.3.1
+(every client enters by a gateway). A :class:`Report` holds the verdicts and the
+facts behind them, and prints as a terminal report or as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from msatheory.basics.features import (
+    blast_radii,
+    check_autonomy,
+    check_fault_isolation,
+    check_independence,
+    check_independent_scaling,
+    check_technology_diversity,
+    dependency_cycles,
+    shared_datastores,
+    single_points_of_failure,
+)
+from msatheory.check.system import System
+from msatheory.design.boundary import check_separation, check_single_responsibility
+from msatheory.design.granularity import check_granularity
+from msatheory.discovery.health import check_health_coverage, unchecked_services
+from msatheory.gateway.entry import check_single_entry, gateway_bypass
+from msatheory.theory import Verdict
+
+__all__ = ["Report", "check_system"]
+
+#: Witnesses, inferred edges and findings shown per section of the text report.
+SHOWN = 12
+
+
+def check_system(system: System) -> Report:
+    """Run every checker that applies to ``system``."""
+    arch = system.architecture
+    verdicts = [
+        check_independence(arch),
+        check_autonomy(arch),
+        check_technology_diversity(arch),
+        check_fault_isolation(arch),
+        check_independent_scaling(arch),
+    ]
+    if system.design is not None:
+        verdicts += [
+            check_single_responsibility(system.design),
+            check_separation(system.design),
+            check_granularity(system.design, system.bounds),
+        ]
+    verdicts += [check_health_coverage(arch), check_single_entry(arch, system.gateways)]
+    return Report(system, tuple(verdicts))
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdicts on one system and the facts they rest on."""
+
+    system: System
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def holds(self) -> bool:
+        """True when every statement checked holds."""
+        return all(v.holds for v in self.verdicts)
+
+    @cached_property
+    def cycles(self) -> list[list[str]]:
+        """One cycle of synchronous calls per tangle (Axiom 1.1.1)."""
+        return dependency_cycles(self.system.architecture)
+
+    @cached_property
+    def cycles_including_async(self) -> list[list[str]]:
+        """The same, once publish/subscribe edges count too."""
+        return dependency_cycles(self.system.architecture, include_async=True)
+
+    @cached_property
+    def blast_radius(self) -> dict[str, int]:
+        """For each service, how many services transitively call it (Feature 1.2.3)."""
+        return blast_radii(self.system.architecture)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON report: the model as understood, the facts, the verdicts."""
+        arch = self.system.architecture
+        return {
+            "file": self.system.file,
+            "origin": self.system.origin,
+            "name": arch.name,
+            "holds": self.holds,
+            "services": {
+                name: {"calls": list(s.calls), "publishes": list(s.publishes),
+                       "subscribes": list(s.subscribes), "datastores": list(s.datastores),
+                       "healthcheck": s.healthcheck, "exposed": s.exposed,
+                       "replicas": s.replicas}
+                for name, s in sorted(arch.services.items())
+            },
+            "datastores": {
+                name: {"technology": d.technology, "kind": d.kind,
+                       "users": sorted(arch.data_layer[name])}
+                for name, d in sorted(arch.datastores.items())
+            },
+            "gateways": list(self.system.gateways),
+            "cycles": self.cycles,
+            "cycles_including_async": self.cycles_including_async,
+            "shared_datastores": shared_datastores(arch),
+            "blast_radius": self.blast_radius,
+            "single_points_of_failure": single_points_of_failure(arch),
+            "missing_healthchecks": unchecked_services(arch),
+            "gateway_bypass": gateway_bypass(arch, self.system.gateways),
+            "verdicts": [v.as_dict() for v in self.verdicts],
+            "inferred": [i.as_dict() for i in self.system.inferred],
+            "findings": [f.as_dict() for f in self.system.findings],
+        }
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines())
+
+    def _lines(self) -> list[str]:
+        system, arch = self.system, self.system.architecture
+        calls = arch.call_graph.number_of_edges()
+        topics = len({c.via for c in arch.channels if c.mode == "async"})
+        gateways = ", ".join(system.gateways) or "none named"
+        counts = ", ".join(_count(n, what) for n, what in (
+            (len(arch.services), "service"), (calls, "call"), (topics, "topic"),
+            (len(arch.datastores), "data store")))
+        lines = [f"{arch.name}: {system.file} ({system.origin})",
+                 f"  {counts}; gateway: {gateways}", ""]
+        for verdict in self.verdicts:
+            mark = "ok  " if verdict.holds else "FAIL"
+            lines.append(f"{mark} {verdict.statement}: {verdict.summary}")
+            lines += _capped([f"       - {w}" for w in verdict.witnesses], "witnesses")
+        lines += ["", "Blast radius (services that fail with each), largest first:"]
+        ranked = sorted(self.blast_radius.items(), key=lambda kv: (-kv[1], kv[0]))
+        width = max(len(name) for name, _ in ranked[:SHOWN])
+        lines += _capped([f"  {name:<{width}}  {count}" for name, count in ranked], "services")
+        extra = [c for c in self.cycles_including_async if c not in self.cycles]
+        if extra:
+            lines += ["", "Cycles once publish/subscribe edges count (not a violation):"]
+            lines += _capped([f"  {' → '.join(c)}" for c in extra], "cycles")
+        if system.inferred:
+            lines += ["", f"Edges inferred from the file ({len(system.inferred)}):"]
+            lines += _capped([f"  {i}" for i in system.inferred], "inferred edges")
+        if system.findings:
+            lines += ["", f"Findings ({len(system.findings)}):"]
+            lines += _capped([f"  {f}" for f in system.findings], "findings")
+        failed = sum(not v.holds for v in self.verdicts)
+        lines += ["", f"{len(self.verdicts)} statements checked: "
+                      f"{len(self.verdicts) - failed} hold, {failed} violated."]
+        return lines
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' * (n != 1)}"
+
+
+def _capped(lines: list[str], what: str) -> list[str]:
+    """The first :data:`SHOWN` lines, then how many more the JSON report lists."""
+    if len(lines) <= SHOWN:
+        return lines
+    return [*lines[:SHOWN], f"       ... and {len(lines) - SHOWN} more {what} "
+                            "(--format json lists them all)"]

@@ -1,0 +1,309 @@
+"""Reading architecture files, compose files and manifests: YAML or JSON, safely.
+
+A :class:`Source` holds the documents of one file as plain Python data (dicts,
+lists, strings, numbers, booleans, ``None``) and the line on which each value
+starts, so every later error can say *where*: ``shop.yaml: services.orders.calls[0]
+(line 7): ...``. Reading refuses, with a :class:`~msatheory.errors.TheoryError`,
+everything a hostile or broken file can throw at a parser: missing files,
+directories, binary or non-UTF-8 bytes, empty files, syntax errors, duplicate keys,
+unknown tags, alias bombs, recursive aliases and absurd nesting.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from msatheory.errors import TheoryError
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "Location", "Source", "parse", "read", "where"]
+
+#: Largest file read, in bytes (a 10,000-service architecture is about 2 MB).
+MAX_BYTES = 64 * 1024 * 1024
+#: Deepest nesting of lists and mappings accepted.
+MAX_DEPTH = 64
+#: Most values a document may hold once its aliases are expanded.
+MAX_VALUES = 1_000_000
+
+Location = tuple[str | int, ...]
+"""A place in a document: mapping keys and list indices from the top."""
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def where(path: Location) -> str:
+    """``services.orders.calls[0]`` for ``("services", "orders", "calls", 0)``."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += ("." if text else "") + (step if _plain(step) else json.dumps(step))
+    return text or "the top level"
+
+
+def _plain(key: str) -> bool:
+    return bool(key) and all(ch.isalnum() or ch in "-_/" for ch in key)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The documents of one file, with the line where each value starts.
+
+    ``documents`` holds one entry for JSON and single-document YAML, several for
+    multi-document YAML (``---``). ``lines[i]`` maps paths of document ``i`` to
+    1-based line numbers.
+    """
+
+    name: str
+    documents: tuple[object, ...]
+    lines: tuple[dict[Location, int], ...] = field(repr=False, default=())
+
+    def line(self, path: Location, document: int = 0) -> int | None:
+        """The line of ``path``, or of its nearest enclosing value that has one."""
+        if document >= len(self.lines):
+            return None
+        known = self.lines[document]
+        for end in range(len(path), -1, -1):
+            if path[:end] in known:
+                return known[path[:end]]
+        return None
+
+    def place(self, path: Location, document: int = 0) -> str:
+        """``services.orders.calls[0] (line 7)``, with the document when there are several."""
+        line = self.line(path, document)
+        text = where(path)
+        if len(self.documents) > 1:
+            text = f"document {document + 1}, {text}"
+        return f"{text} (line {line})" if line is not None else text
+
+    def error(self, path: Location, problem: str, document: int = 0) -> TheoryError:
+        """A one-line error naming this file, the place and the problem."""
+        return TheoryError(f"{self.name}: {self.place(path, document)}: {problem}")
+
+
+def read(path: str | Path) -> Source:
+    """Read ``path`` as YAML, or as JSON when its name ends in ``.json``."""
+    file = Path(path)
+    name = str(path)
+    try:
+        if file.is_dir():
+            raise TheoryError(f"{name}: is a directory, not a file")
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise TheoryError(f"{name}: {size} bytes is more than the {MAX_BYTES} read")
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise TheoryError(f"{name}: no such file") from None
+    except PermissionError:
+        raise TheoryError(f"{name}: permission denied") from None
+    except OSError as error:
+        raise TheoryError(f"{name}: cannot be read ({error.strerror or error})") from None
+    return parse(_decode(data, name), name, as_json=file.suffix.lower() == ".json")
+
+
+def _decode(data: bytes, name: str) -> str:
+    if b"\0" in data:
+        raise TheoryError(f"{name}: is a binary file (it contains NUL bytes), not YAML or JSON")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise TheoryError(f"{name}: line {line}: is not UTF-8 text ({error.reason})") from None
+    return text
+
+
+def parse(text: str, name: str = "<text>", as_json: bool = False) -> Source:
+    """Parse ``text`` (YAML, or JSON with ``as_json``) into a :class:`Source`."""
+    if not isinstance(text, str):
+        raise TheoryError(f"{name}: expected text, got {type(text).__name__}")
+    if not text.strip():
+        raise TheoryError(f"{name}: is empty")
+    if as_json:
+        return _parse_json(text, name)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_LOADER))
+    except yaml.MarkedYAMLError as error:
+        raise TheoryError(f"{name}: {_yaml_problem(error)}") from None
+    except yaml.YAMLError as error:
+        raise TheoryError(f"{name}: not valid YAML ({_one_line(str(error))})") from None
+    except RecursionError:
+        raise TheoryError(f"{name}: nesting is deeper than {MAX_DEPTH} levels") from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise TheoryError(f"{name}: holds no YAML document (only comments or blank lines)")
+    documents, lines = [], []
+    for index, node in enumerate(nodes):
+        build = _Builder(name, index if len(nodes) > 1 else None)
+        build.measure(node)
+        documents.append(build.value(node, ()))
+        lines.append(build.lines)
+    return Source(name, tuple(documents), tuple(lines))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    mark = error.problem_mark or error.context_mark
+    where_ = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = error.problem or error.context or "not valid YAML"
+    if "maximum nesting depth" in problem:
+        problem = "nesting is too deep"
+    return f"{where_}not valid YAML ({_one_line(problem)})"
+
+
+def _parse_json(text: str, name: str) -> Source:
+    def pairs(items: Sequence[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in items:
+            if key in result:
+                raise TheoryError(f"{name}: key {key!r} appears twice in one object")
+            result[key] = value
+        return result
+
+    def constant(word: str) -> object:
+        raise TheoryError(f"{name}: {word} is not a JSON number")
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as error:
+        raise TheoryError(
+            f"{name}: line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
+        ) from None
+    except RecursionError:
+        raise TheoryError(f"{name}: nesting is deeper than {MAX_DEPTH} levels") from None
+    _check_json_depth(data, name)
+    try:
+        node = yaml.compose(text, Loader=_LOADER)
+        build = _Builder(name, None)
+        if node is not None:
+            build.measure(node)
+        lines = build.positions(node)
+    except (yaml.YAMLError, TheoryError, RecursionError):
+        lines = {}
+    return Source(name, (data,), (lines,))
+
+
+def _check_json_depth(data: object, name: str) -> None:
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TheoryError(f"{name}: nesting is deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+class _Builder:
+    """Turns a composed YAML node graph into plain data, counting as it goes.
+
+    Aliases are expanded into copies, so the expanded size is what is bounded
+    (:meth:`measure`, called first): a billion-laughs document is refused before it
+    can exhaust memory.
+    """
+
+    def __init__(self, name: str, document: int | None):
+        self.name = name
+        self.document = document
+        self.lines: dict[Location, int] = {}
+        self.active: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: yaml.Node, problem: str) -> TheoryError:
+        doc = f"document {self.document + 1}, " if self.document is not None else ""
+        return TheoryError(f"{self.name}: {doc}line {node.start_mark.line + 1}: {problem}")
+
+    def positions(self, node: yaml.Node | None) -> dict[Location, int]:
+        """Only the line of every path (for JSON, whose data ``json`` reads)."""
+        if node is not None:
+            self.value(node, ())
+        return self.lines
+
+    def measure(self, root: yaml.Node) -> None:
+        """Refuse a document whose aliases expand past :data:`MAX_VALUES` values.
+
+        Sizes are memoised per node, so a billion-laughs document is measured in
+        time proportional to its text, not to its expansion.
+        """
+        sizes: dict[int, int] = {}
+
+        def size(node: yaml.Node, depth: int) -> int:
+            if depth > MAX_DEPTH:
+                raise self.fail(node, f"nesting is deeper than {MAX_DEPTH} levels")
+            if isinstance(node, yaml.ScalarNode):
+                return 1
+            if id(node) not in sizes:
+                if id(node) in self.active:
+                    raise self.fail(node, "an alias refers to a value that contains it")
+                self.active.add(id(node))
+                children = (node.value if isinstance(node, yaml.SequenceNode)
+                            else [n for pair in node.value for n in pair])
+                sizes[id(node)] = 1 + sum(size(child, depth + 1) for child in children)
+                self.active.discard(id(node))
+            return sizes[id(node)]
+
+        total = size(root, 0)
+        if total > MAX_VALUES:
+            raise self.fail(root, f"holds {total} values once its aliases are expanded, more "
+                                  f"than the {MAX_VALUES} accepted (an alias bomb?)")
+
+    def value(self, node: yaml.Node, path: Location) -> object:
+        """Plain data for ``node`` (measured first), recording the line of ``path``."""
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.mapping(node, path)
+
+    def scalar(self, node: yaml.ScalarNode) -> object:
+        try:
+            value = self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as error:
+            raise self.fail(node, _one_line(error.problem or "cannot read this value")) from None
+        except (ValueError, OverflowError) as error:
+            raise self.fail(node, f"cannot read {node.value!r} ({error})") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            return node.value
+        return value
+
+    def mapping(self, node: yaml.MappingNode, path: Location) -> dict[str, object]:
+        result: dict[str, object] = {}
+        merges = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "a mapping key must be a single value, not a "
+                                          f"{'list' if key_node.id == 'sequence' else 'mapping'}")
+            key = self.scalar(key_node)
+            key = key if isinstance(key, str) else str(key_node.value)
+            if key in result:
+                raise self.fail(key_node, f"key {key!r} appears twice in one mapping "
+                                          f"at {where(path)}")
+            result[key] = self.value(value_node, (*path, key))
+        for value_node in merges:
+            for source in self.merge_sources(value_node, path):
+                for key, value in source.items():
+                    result.setdefault(key, value)
+        return result
+
+    def merge_sources(self, node: yaml.Node, path: Location) -> list[dict]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        built = []
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise self.fail(source, "a merge key (<<) must name a mapping")
+            built.append(self.value(source, path))
+        return built

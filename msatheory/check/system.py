@@ -1,0 +1,82 @@
+"""A system as read from a file: the chapter 1 model plus what the file says beyond it.
+
+An architecture file states its calls; a compose file or a set of Kubernetes
+manifests does not, so an importer infers them from addresses and says so. A
+:class:`System` keeps each inferred edge with its evidence (:class:`Inference`) and
+each thing worth a reader's attention that is not a model fact (:class:`Finding`):
+a dangling address, a start-up order with no address behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from msatheory.basics.model import Architecture
+from msatheory.design.boundary import Design
+from msatheory.design.granularity import Bounds
+
+__all__ = ["Finding", "Inference", "System"]
+
+
+@dataclass(frozen=True, order=True)
+class Inference:
+    """An edge an importer inferred: ``source`` calls (or uses the data store) ``target``.
+
+    ``kind`` is ``"call"`` or ``"datastore"``; ``evidence`` says what in the file
+    shows it (``environment variable CART_URL = http://cart:8080``) and ``place``
+    where that is (``services.web.environment.CART_URL (line 12)``).
+    """
+
+    source: str
+    target: str
+    kind: str
+    evidence: str
+    place: str
+
+    def __str__(self) -> str:
+        arrow = "calls" if self.kind == "call" else "uses data store"
+        return f"{self.source} {arrow} {self.target}: {self.evidence} at {self.place}"
+
+    def as_dict(self) -> dict[str, str]:
+        """A JSON-ready form."""
+        return {"source": self.source, "target": self.target, "kind": self.kind,
+                "evidence": self.evidence, "place": self.place}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """Something in the file a reader should know that is not an edge of the model.
+
+    ``what`` names the kind (``"dangling address"``, ``"start-up order only"``,
+    ``"data store by image"``), ``place`` where it is, ``detail`` says it in words.
+    """
+
+    what: str
+    place: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.what} at {self.place}: {self.detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        """A JSON-ready form."""
+        return {"what": self.what, "place": self.place, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class System:
+    """What one file describes, as the checkers see it.
+
+    ``origin`` is ``"architecture"``, ``"docker-compose"`` or ``"kubernetes"``;
+    ``gateways`` the services clients are meant to enter by (Pattern 4.3.1);
+    ``design`` the chapter 2 view when the file gives functions, else ``None``.
+    """
+
+    file: str
+    origin: str
+    architecture: Architecture
+    gateways: tuple[str, ...] = ()
+    design: Design | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+    inferred: tuple[Inference, ...] = ()
+    findings: tuple[Finding, ...] = ()
