@@ -42,15 +42,13 @@ def architecture(services: int, seed: int = 0) -> dict[str, object]:
     for u, v in sorted(calls):
         specs[u].setdefault("calls", []).append(v)
     topics = [f"topic-{i}" for i in range(services // 10)]
-    for name, spec in specs.items():
+    for spec in specs.values():
         spec["datastores"] = [f"db-{rng.randrange(services)}"]
         spec["publishes"] = [rng.choice(topics)]
         spec["subscribes"] = [rng.choice(topics)]
         spec["healthcheck"] = rng.random() < 0.9
         spec["exposed"] = rng.random() < 0.01
         spec["replicas"] = rng.choice((1, 2, 3))
-        spec["datastores"] = sorted(set(spec["datastores"]))
-        specs[name] = spec
     return {"name": f"synthetic-{services}", "gateway": names[0], "services": specs}
 
 

@@ -37,7 +37,7 @@ def _check(args: argparse.Namespace) -> int:
     """Exit status 0 when every statement holds for every file, 1 when one is violated,
     2 when a file is unusable (its one-line error goes to standard error)."""
     status, reports = 0, []
-    for file in args.files:
+    for index, file in enumerate(args.files):
         try:
             report = check_system(load(file, args.kind))
         except TheoryError as error:
@@ -49,7 +49,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.format == "json":
             reports.append(report.as_dict())
         else:
-            print(report, end="\n\n" if file != args.files[-1] else "\n")
+            print(report, end="\n\n" if index < len(args.files) - 1 else "\n")
     if args.format == "json":
         document = reports[0] if len(reports) == 1 else reports
         print(json.dumps(document, ensure_ascii=False, indent=2))

@@ -13,10 +13,12 @@ import yaml
 
 from msatheory.__main__ import main
 from msatheory.basics import Architecture, Service
+from msatheory.basics.model import DATASTORE_KINDS
 from msatheory.check.document import SCHEMA, load_architecture, system_from_document
 from msatheory.check.formats import detect, load
 from msatheory.check.report import check_system
 from msatheory.check.source import parse, read
+from msatheory.check.technologies import STORES
 from msatheory.discovery import check_health_coverage, unchecked_services
 from msatheory.errors import TheoryError
 from msatheory.gateway import check_single_entry, gateway_bypass
@@ -137,6 +139,12 @@ def test_the_schema_is_valid_and_accepts_every_shipped_example():
     for path in sorted(EXAMPLES.glob("*.yaml")):
         if detect(read(path)) == "architecture":
             jsonschema.validate(yaml.safe_load(path.read_text()), SCHEMA)
+
+
+def test_the_schema_and_the_importers_know_the_models_data_store_kinds():
+    kinds = SCHEMA["$defs"]["datastore"]["properties"]["kind"]["enum"]
+    assert tuple(kinds) == DATASTORE_KINDS
+    assert {kind for _, kind in STORES.values()} == set(DATASTORE_KINDS)
 
 
 def test_importer_documents_go_through_the_same_checks():

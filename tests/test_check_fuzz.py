@@ -48,7 +48,8 @@ VOCABULARY = [
 WORDS = ["orders", "web", "db", "redis", "postgres:16", "mongo", "rabbitmq",
          "http://orders:8080/x", "orders:5432", "Deployment", "StatefulSet", "Service",
          "Ingress", "List", "LoadBalancer", "NodePort", "apps/v1", "v1", "CMD", "NONE",
-         "A_HOST=orders", "-h web", "8080:80", "${TAG}", "", " ", "\x00", "é", "*", "&"]
+         "A_HOST=orders", "-h web", "8080:80", "${TAG}", "", " ", "\x00", "é", "*", "&",
+         "³", "9" * 5000, "redis:7"]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=False),
@@ -123,7 +124,8 @@ compose = st.fixed_dictionaries(
             names, st.one_of(st.none(), st.fixed_dictionaries(
                 {"aliases": st.lists(names)}))))),
         "deploy": sometimes(st.fixed_dictionaries({"replicas": st.integers(-1, 4)})),
-        "scale": sometimes(st.integers(-1, 4)), "env_file": sometimes(names),
+        "scale": sometimes(st.one_of(st.integers(-1, 4), st.sampled_from(["3", "³", "9" * 40]))),
+        "env_file": sometimes(names),
     }), min_size=1, max_size=6)},
     optional={"version": st.just("3"), "name": sometimes(names)},
 )
@@ -149,8 +151,9 @@ workload = st.fixed_dictionaries({
         "selector": sometimes(st.fixed_dictionaries({"matchLabels": labels})),
         "template": sometimes(st.fixed_dictionaries({
             "metadata": sometimes(st.fixed_dictionaries({"labels": labels})),
-            "spec": sometimes(st.fixed_dictionaries({"containers": sometimes(
-                st.lists(container, min_size=1, max_size=2))}))}))})),
+            "spec": sometimes(st.fixed_dictionaries({}, optional={
+                "containers": sometimes(st.lists(container, min_size=1, max_size=2)),
+                "initContainers": sometimes(st.lists(container, max_size=2))}))}))})),
 })
 service = st.fixed_dictionaries({
     "apiVersion": st.just("v1"), "kind": st.just("Service"), "metadata": sometimes(metadata),

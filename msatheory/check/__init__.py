@@ -10,7 +10,7 @@ from pathlib import Path
 
 from msatheory.check.compose import import_compose
 from msatheory.check.document import SCHEMA, load_architecture, system_from_document
-from msatheory.check.formats import FORMATS, detect, load
+from msatheory.check.formats import FORMATS, build, detect, load
 from msatheory.check.kubernetes import import_kubernetes
 from msatheory.check.report import Report, check_system
 from msatheory.check.source import Source, parse, read
@@ -25,6 +25,7 @@ __all__ = [
     "Report",
     "Source",
     "System",
+    "build",
     "check_system",
     "check_text",
     "detect",
@@ -43,5 +44,4 @@ EXAMPLES = Path(__file__).parent / "examples"
 
 def check_text(text: str, name: str = "architecture.yaml") -> Report:
     """Check an architecture file given as text (YAML, or JSON when ``name`` ends in .json)."""
-    source = parse(text, name, as_json=name.lower().endswith(".json"))
-    return check_system(FORMATS[detect(source)](source))
+    return check_system(build(parse(text, name, as_json=name.lower().endswith(".json"))))

@@ -14,8 +14,7 @@ Loopback and wildcard hosts (``localhost``, ``127.0.0.1``, ``0.0.0.0``, ``::1``)
 nothing deployed, and a host with an unresolved ``$``/``${...}`` cannot be known: both
 are left out.
 
-The importers share the rest: a :class:`Reader` takes values out of a document with
-an error naming the place when one has the wrong type, and an :class:`Inferrer` turns
+The importers share the rest: an :class:`Inferrer` turns
 each setting's addresses into :class:`~msatheory.check.system.Inference` edges, or into
 a ``dangling address`` :class:`~msatheory.check.system.Finding` when a host in URL or
 ``host:port`` form (or in an address-named variable) names nothing in the file.
@@ -23,26 +22,29 @@ a ``dangling address`` :class:`~msatheory.check.system.Finding` when a host in U
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from msatheory.check.source import Location, Source
+from msatheory.check.source import Location
 from msatheory.check.system import Finding, Inference
 from msatheory.errors import TheoryError
 
 __all__ = [
     "ADDRESS_NAMES",
+    "HOST_FLAGS",
     "IGNORED_HOSTS",
+    "NEVER_ADDRESS_NAMES",
     "Address",
     "Inferrer",
-    "Reader",
     "Setting",
+    "Unit",
     "addresses",
-    "kind_of",
+    "architecture_document",
+    "environment_setting",
     "names_address",
+    "store_finding",
 ]
 
 #: Last words of variable names whose value is an address even without a port or scheme.
@@ -51,6 +53,14 @@ ADDRESS_NAMES = frozenset({
     "ENDPOINTS", "HOST", "HOSTNAME", "HOSTS", "SERVER", "SERVERS", "SERVICE", "URI", "URIS",
     "URL", "URLS",
 })
+
+#: Last words of variable names whose value is never an address (``redis:7`` is an image).
+NEVER_ADDRESS_NAMES = frozenset({"IMAGE", "TAG", "VERSION"})
+
+#: Command-line flags whose next word is a host.
+HOST_FLAGS = frozenset({"-h", "--host", "--hostname", "--server", "--target", "--upstream",
+                        "--broker", "--brokers", "--addr", "--address", "--connect",
+                        "--endpoint", "--url"})
 
 #: Hosts that never name a deployed service.
 IGNORED_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "::"})
@@ -117,7 +127,9 @@ def addresses(value: str, known: Collection[str] = (), *, bare: bool = False) ->
 
     URLs and ``host:port`` pairs always count. With ``bare`` (the value of a variable
     named like an address) every word that can be a host name counts too; otherwise a
-    bare word counts only when it is one of the ``known`` host names.
+    bare word counts only when it is one of the ``known`` host names and follows a host
+    flag (:data:`HOST_FLAGS`: ``-h web``, ``--host=web``), so ``celery -A api`` names
+    no host.
 
     >>> [a.host for a in addresses("mongodb://u:p@a:1,b:2/db and cart:8080")]
     ['a', 'b', 'cart']
@@ -138,13 +150,28 @@ def addresses(value: str, known: Collection[str] = (), *, bare: bool = False) ->
             found.append((match.start(), Address(host, port, match.group())))
         rest[match.start():match.end()] = " " * (match.end() - match.start())
     remainder = "".join(rest)
-    words = _ITEMS if bare else _WORDS
-    for match in words.finditer(remainder):
+    previous = ""
+    for match in (_ITEMS if bare else _WORDS).finditer(remainder):
         word = match.group()
         host = word.rstrip(".") if bare else word
-        if _is_host(host) and (word in known or (bare and host.lower() not in _NOT_HOSTS)):
+        counts = (host.lower() not in _NOT_HOSTS if bare
+                  else word in known and previous.lower() in HOST_FLAGS)
+        if counts and _is_host(host):
             found.append((match.start(), Address(host, None, word)))
+        previous = word
     return [address for _, address in sorted(found, key=lambda pair: pair[0])]
+
+
+def environment_setting(name: str, value: str, path: Location,
+                        bare: bool = False) -> Setting | None:
+    """The setting an environment variable makes, or ``None`` when it holds no address:
+    empty, or named like an image, tag or version (``JOB_IMAGE=redis:7``). Its bare
+    words count when the name says it is an address (:func:`names_address`) or ``bare``."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name.upper()) if w]
+    if not value or (words and words[-1] in NEVER_ADDRESS_NAMES):
+        return None
+    return Setting(f"environment variable {name}", value, path,
+                   bare=bare or names_address(name))
 
 
 def names_address(variable: object) -> bool:
@@ -159,91 +186,6 @@ def names_address(variable: object) -> bool:
         return False
     words = [w for w in re.split(r"[^A-Za-z0-9]+", variable.upper()) if w]
     return bool(words) and words[-1] in ADDRESS_NAMES
-
-
-# -- reading configuration values -------------------------------------------------------------
-
-
-def kind_of(value: object) -> str:
-    """``a list``, ``the number 3``, ``empty``: what ``value`` is, for an error message."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}" + ("..." if len(value) > 40 else "")
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    return f"a {type(value).__name__}"
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Typed access to one document of a :class:`Source`: a wrong type is a
-    :class:`TheoryError` naming the file, the place and what was found."""
-
-    source: Source
-    document: int = 0
-
-    def fail(self, path: Location, problem: str) -> TheoryError:
-        """The error to raise for ``problem`` at ``path``."""
-        return self.source.error(path, problem, self.document)
-
-    def place(self, path: Location) -> str:
-        """``services.web.environment.CART_URL (line 12)``."""
-        return self.source.place(path, self.document)
-
-    def mapping(self, value: object, path: Location) -> dict[str, object]:
-        """``value`` if it is a mapping; ``{}`` if it is absent or empty."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(path, f"must be a mapping, not {kind_of(value)}")
-        return value
-
-    def items(self, value: object, path: Location) -> list[object]:
-        """``value`` if it is a list; ``[]`` if it is absent or empty."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(path, f"must be a list, not {kind_of(value)}")
-        return value
-
-    def text(self, value: object, path: Location) -> str | None:
-        """``value`` if it is a string; ``None`` if it is absent."""
-        if value is None or isinstance(value, str):
-            return value
-        raise self.fail(path, f"must be a string, not {kind_of(value)}")
-
-    def name(self, value: object, path: Location) -> str:
-        """``value`` if it is a non-blank string."""
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"must be a non-empty name, not {kind_of(value)}")
-        return value
-
-    def scalar(self, value: object, path: Location) -> str:
-        """A single value as the text a container sees: ``true``, ``8080``, ``""`` for none."""
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return str(value).lower()
-        if isinstance(value, str | int | float):
-            return str(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        raise self.fail(path, f"must be a single value, not {kind_of(value)}")
-
-    def count(self, value: object, path: Location) -> int:
-        """A whole number of 0 or more (``replicas``)."""
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(path, f"must be a whole number of 0 or more, not {kind_of(value)}")
-        return value
 
 
 # -- from addresses to edges ------------------------------------------------------------------
@@ -290,7 +232,10 @@ class Inferrer:
     findings: set[Finding] = field(default_factory=set)
 
     def scan(self, owner: str, setting: Setting, place: str) -> None:
-        """Record what ``setting`` of ``owner``, found at ``place``, addresses."""
+        """Record what ``setting`` of ``owner``, found at ``place``, addresses (nothing for
+        a data store: the model has no edges out of one)."""
+        if owner in self.stores:
+            return
         known = self.known if setting.command else ()
         for address in addresses(setting.value, known, bare=setting.bare):
             targets = self.resolve(owner, address.host)
@@ -313,3 +258,42 @@ class Inferrer:
         for i in self.inferred:
             found.setdefault((i.source, i.kind), set()).add(i.target)
         return {key: sorted(targets) for key, targets in found.items()}
+
+
+def store_finding(name: str, why: str, kind: str, place: str) -> Finding:
+    """The finding that ``name`` runs a data store of ``kind``, because ``why``."""
+    return Finding("data store by image", place,
+                   f"{name}: {why}, so it is a data store ({kind}), not a service")
+
+
+class Unit(NamedTuple):
+    """One deployed thing, as the architecture document needs it; ``store`` is its
+    ``(technology, kind)`` when it runs a data store."""
+
+    name: str
+    store: tuple[str, str] | None
+    healthcheck: bool
+    exposed: bool
+    replicas: int
+
+
+def architecture_document(units: list[Unit], inferrer: Inferrer,
+                          fail: Callable[[str], TheoryError]) -> dict[str, object]:
+    """The architecture document of these units and the edges ``inferrer`` found.
+
+    A file that deploys only data stores describes no architecture: ``fail`` makes the
+    error, naming the file and the place.
+    """
+    reached = inferrer.reached()
+    stores = {u.name: {"technology": u.store[0], "kind": u.store[1]}
+              for u in sorted(units) if u.store}
+    deployed = {
+        u.name: {"calls": reached.get((u.name, "call"), []),
+                 "datastores": reached.get((u.name, "datastore"), []),
+                 "healthcheck": u.healthcheck, "exposed": u.exposed, "replicas": u.replicas}
+        for u in sorted(units) if not u.store
+    }
+    if not deployed:
+        raise fail(f"deploys only data stores ({', '.join(sorted(stores))}) and no service: "
+                   "there is no architecture to check")
+    return {"services": deployed, "datastores": stores}

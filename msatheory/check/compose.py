@@ -28,12 +28,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from msatheory.check.addresses import Inferrer, Reader, Setting, kind_of, names_address
+from msatheory.check.addresses import (
+    Inferrer,
+    Setting,
+    Unit,
+    architecture_document,
+    environment_setting,
+    store_finding,
+)
 from msatheory.check.document import system_from_document
-from msatheory.check.source import Location, Source
+from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Finding, System
 from msatheory.check.technologies import identify
-from msatheory.errors import TheoryError
 
 __all__ = ["import_compose"]
 
@@ -60,10 +66,7 @@ class _Service:
 def import_compose(source: Source) -> System:
     """The system a docker-compose file deploys (origin ``"docker-compose"``)."""
     read = Reader(source)
-    if len(source.documents) != 1:
-        raise TheoryError(f"{source.name}: holds {len(source.documents)} YAML documents; "
-                          "a compose file holds one")
-    top = source.documents[0]
+    top = source.only("a compose file")
     if not isinstance(top, dict):
         raise read.fail((), "must be a mapping with services, not "
                             f"{kind_of(top)}")
@@ -80,7 +83,7 @@ def import_compose(source: Source) -> System:
     findings |= inferrer.findings | _order_only(read, services, inferrer)
     document = _document(read, top, services, inferrer)
     return system_from_document(document, source.name, "docker-compose",
-                                sorted(inferrer.inferred), sorted(findings))
+                                inferrer.inferred, findings)
 
 
 # -- one service ------------------------------------------------------------------------------
@@ -88,8 +91,7 @@ def import_compose(source: Source) -> System:
 
 def _service(read: Reader, name: str, body: object) -> _Service:
     path: Location = ("services", name)
-    if not name.strip():
-        raise read.fail(path, "a service needs a non-blank name")
+    read.name(name, path)
     if not isinstance(body, dict):
         raise read.fail(path, f"must be a mapping of the service's settings, not {kind_of(body)}")
     service = _Service(name, image=read.text(body.get("image"), (*path, "image")))
@@ -164,9 +166,8 @@ def _environment(read: Reader, body: dict, path: Location) -> tuple[list[Setting
     else:
         for name, text in read.mapping(value, where).items():
             pairs.append((name, read.scalar(text, (*where, name)), (*where, name)))
-    settings = [Setting(f"environment variable {name}", text, place, bare=names_address(name))
-                for name, text, place in pairs if text]
-    return settings, [name for name, _, _ in pairs]
+    settings = [environment_setting(name, text, place) for name, text, place in pairs]
+    return [s for s in settings if s], [name for name, _, _ in pairs]
 
 
 def _commands(read: Reader, body: dict, path: Location) -> list[Setting]:
@@ -241,9 +242,8 @@ def _recognise(read: Reader, services: dict[str, _Service]) -> set[Finding]:
         found = identify(service.image, service.variables)
         if found:
             service.store, why = found
-            findings.add(Finding("data store by image", read.place(("services", name, "image")),
-                                 f"{name}: {why}, so it is a data store ({service.store[1]}), "
-                                 "not a service"))
+            findings.add(store_finding(name, why, service.store[1],
+                                       read.place(("services", name, "image"))))
     return findings
 
 
@@ -271,8 +271,6 @@ def _infer(read: Reader, services: dict[str, _Service]) -> Inferrer:
     stores = {name for name, s in services.items() if s.store}
     inferrer = Inferrer(resolve, stores, known)
     for service in services.values():
-        if service.store:
-            continue
         for setting in service.settings:
             inferrer.scan(service.name, setting, read.place(setting.path))
     return inferrer
@@ -297,19 +295,9 @@ def _order_only(read: Reader, services: dict[str, _Service], inferrer: Inferrer)
 def _document(read: Reader, top: dict, services: dict[str, _Service],
               inferrer: Inferrer) -> dict[str, object]:
     """The architecture document the file amounts to."""
-    stores = {n: {"technology": s.store[0], "kind": s.store[1]}
-              for n, s in sorted(services.items()) if s.store}
-    reached = inferrer.reached()
-    deployed = {
-        n: {"calls": reached.get((n, "call"), []),
-            "datastores": reached.get((n, "datastore"), []),
-            "healthcheck": s.healthcheck, "exposed": s.exposed, "replicas": s.replicas}
-        for n, s in sorted(services.items()) if not s.store
-    }
-    if not deployed:
-        raise read.fail(("services",), f"deploys only data stores ({', '.join(sorted(stores))}) "
-                                       "and no service: there is no architecture to check")
-    document: dict[str, object] = {"services": deployed, "datastores": stores}
+    units = [Unit(n, s.store, s.healthcheck, s.exposed, s.replicas) for n, s in services.items()]
+    document = architecture_document(units, inferrer, lambda problem: read.fail(("services",),
+                                                                                  problem))
     name = _name(read, top)
     if name:
         document["name"] = name

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 
 from msatheory.basics.model import Architecture, Datastore, Service
-from msatheory.check.source import Location, Source
+from msatheory.check.source import Location, Source, kind_of, shorten
 from msatheory.check.system import Finding, Inference, System
 from msatheory.check.technologies import recognise
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
@@ -60,9 +60,7 @@ _VALIDATOR = jsonschema.Draft202012Validator(_inline(SCHEMA, SCHEMA["$defs"]))
 
 def load_architecture(source: Source) -> System:
     """The system an architecture file describes (origin ``"architecture"``)."""
-    if len(source.documents) != 1:
-        raise TheoryError(f"{source.name}: holds {len(source.documents)} YAML documents; "
-                          "an architecture file holds one")
+    source.only("an architecture file")
     return _build(source, "architecture")
 
 
@@ -84,34 +82,13 @@ _JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a string",
                "null": "empty"}
 
 
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return f"{str(value).lower()}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the string {_short(value)}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    return f"a {type(value).__name__}"
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _problem(error: jsonschema.ValidationError) -> str:
     """What a schema violation means, in one line."""
     kind, expected, value = error.validator, error.validator_value, error.instance
     if kind == "type":
         wanted = [expected] if isinstance(expected, str) else expected
         words = " or ".join(_JSON_TYPES[w] for w in wanted)
-        return f"must be {words}, not {_kind_of(value)}"
+        return f"must be {words}, not {kind_of(value)}"
     if kind == "required":
         missing = [k for k in expected if k not in value]
         return f"is missing the required key {missing[0]!r}"
@@ -131,16 +108,16 @@ def _problem(error: jsonschema.ValidationError) -> str:
     if kind == "uniqueItems":
         seen: list[object] = []
         twice = next(v for v in value if v in seen or seen.append(v))
-        return f"lists {_short(twice)} twice"
+        return f"lists {shorten(twice)} twice"
     if kind == "minItems":
         return f"must list at least {expected}"
     if kind == "minimum":
         return f"must be at least {expected}, not {value}"
     if kind == "enum":
-        return f"must be one of {', '.join(map(str, expected))}, not {_kind_of(value)}"
+        return f"must be one of {', '.join(map(str, expected))}, not {kind_of(value)}"
     if kind == "oneOf":
-        return f"must be a name or a mapping with a name, not {_kind_of(value)}"
-    return _short(error.message, 200)
+        return f"must be a name or a mapping with a name, not {kind_of(value)}"
+    return shorten(error.message, 200)
 
 
 def _validate(source: Source) -> None:
@@ -149,7 +126,7 @@ def _validate(source: Source) -> None:
         return
     path = tuple(error.absolute_path)
     if "propertyNames" in error.schema_path:  # a key of the mapping at ``path``
-        name = _short(error.instance)
+        name = shorten(error.instance)
         problem = (f"has a name longer than {error.validator_value} characters, {name}"
                    if error.validator == "maxLength" else f"has a blank name, {name}")
         raise source.error(path, problem)
@@ -172,7 +149,7 @@ def _stem(name: str) -> str:
 def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
            findings: tuple[Finding, ...] = ()) -> System:
     if not isinstance(source.documents[0], Mapping):
-        raise source.error((), f"must be a mapping, not {_kind_of(source.documents[0])}")
+        raise source.error((), f"must be a mapping, not {kind_of(source.documents[0])}")
     _validate(source)
     doc: Mapping[str, Any] = source.documents[0]
     specs: dict[str, dict[str, Any]] = {n: s or {} for n, s in doc["services"].items()}

@@ -12,7 +12,7 @@ from msatheory.check.source import Source, read
 from msatheory.check.system import System
 from msatheory.errors import TheoryError
 
-__all__ = ["FORMATS", "detect", "load"]
+__all__ = ["FORMATS", "build", "detect", "load"]
 
 #: Each kind of file and how it becomes a :class:`System`.
 FORMATS: dict[str, Callable[[Source], System]] = {
@@ -44,9 +44,13 @@ def detect(source: Source) -> str:
     return "architecture"
 
 
-def load(path: str | Path, kind: str | None = None) -> System:
-    """Read ``path`` and build its system, as ``kind`` or as :func:`detect` decides."""
+def build(source: Source, kind: str | None = None) -> System:
+    """The system ``source`` describes, read as ``kind`` or as :func:`detect` decides."""
     if kind is not None and kind not in FORMATS:
         raise TheoryError(f"unknown kind of file {kind!r}: expected one of {', '.join(FORMATS)}")
-    source = read(path)
     return FORMATS[kind or detect(source)](source)
+
+
+def load(path: str | Path, kind: str | None = None) -> System:
+    """Read ``path`` and build its system (:func:`build`)."""
+    return build(read(path), kind)

@@ -28,9 +28,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from msatheory.check.addresses import Inferrer, Reader, Setting, kind_of, names_address
+from msatheory.check.addresses import (
+    Inferrer,
+    Setting,
+    Unit,
+    architecture_document,
+    environment_setting,
+    store_finding,
+)
 from msatheory.check.document import system_from_document
-from msatheory.check.source import Location, Source
+from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Finding, System
 from msatheory.check.technologies import identify
 from msatheory.errors import TheoryError
@@ -70,7 +77,7 @@ class _Workload:
 
     object: _Object
     labels: dict[str, str]
-    images: list[tuple[str | None, Location]]
+    image: tuple[str | None, Location] | None
     variables: list[str]
     settings: list[Setting]
     env_from: list[Location]
@@ -117,7 +124,7 @@ def import_kubernetes(source: Source) -> System:
     findings |= inferrer.findings
     document = _document(source, workloads, inferrer)
     return system_from_document(document, source.name, "kubernetes",
-                                sorted(inferrer.inferred), sorted(findings))
+                                inferrer.inferred, findings)
 
 
 # -- objects ----------------------------------------------------------------------------------
@@ -188,13 +195,16 @@ def _workload(o: _Object) -> _Workload:
     labels = {key: read.scalar(value, (*labels_path, key))
               for key, value in read.mapping(metadata.get("labels"), labels_path).items()}
     containers = _containers(read, pod, pod_path, "containers")
-    images = [(read.text(c.get("image"), (*p, "image")), (*p, "image")) for p, c in containers]
+    image = None  # the first container's image and variables decide its technology
+    if containers:
+        first, spec_of_first = containers[0]
+        image = (read.text(spec_of_first.get("image"), (*first, "image")), (*first, "image"))
     settings, variables, env_from = [], [], []
     for p, c in containers + _containers(read, pod, pod_path, "initContainers"):
         found, names = _settings(read, c, p)
         settings += found
-        if not variables and p == containers[0][0]:
-            variables = names  # the first container's, which decide its technology
+        if p == (containers[0][0] if containers else None):
+            variables = names
         if c.get("envFrom") is not None:
             env_from.append((*p, "envFrom"))
     probes = any(c.get(probe) is not None for _, c in containers
@@ -202,7 +212,7 @@ def _workload(o: _Object) -> _Workload:
     replicas = 1
     if o.kind in ("Deployment", "StatefulSet", "ReplicaSet") and spec.get("replicas") is not None:
         replicas = read.count(spec["replicas"], o.at("spec", "replicas"))
-    return _Workload(o, labels, images, variables, settings, env_from, probes, replicas)
+    return _Workload(o, labels, image, variables, settings, env_from, probes, replicas)
 
 
 def _containers(read: Reader, pod: dict, pod_path: Location,
@@ -226,10 +236,10 @@ def _settings(read: Reader, container: dict, path: Location) -> tuple[list[Setti
         name = read.name(entry.get("name"), (*where, "name"))
         names.append(name)
         value = read.scalar(entry.get("value"), (*where, "value"))
-        if value:
-            bare = names_address(name) or bool(_CLUSTER_NAME.fullmatch(value.strip()))
-            settings.append(Setting(f"environment variable {name}", value,
-                                    (*where, "value"), bare=bare))
+        setting = environment_setting(name, value, (*where, "value"),
+                                      bare=bool(_CLUSTER_NAME.fullmatch(value.strip())))
+        if setting:
+            settings.append(setting)
     for key in ("command", "args"):
         parts = read.items(container.get(key), (*path, key))
         text = " ".join(read.scalar(part, (*path, key, i)) for i, part in enumerate(parts))
@@ -259,12 +269,10 @@ def _recognise(workloads: list[_Workload]) -> set[Finding]:
     """Mark the workloads whose first container runs a data store; a finding for each."""
     findings = set()
     for w in workloads:
-        found = identify(w.images[0][0], w.variables) if w.images else None
+        found = identify(w.image[0], w.variables) if w.image else None
         if found:
             w.store, why = found
-            findings.add(Finding("data store by image", w.object.read.place(w.images[0][1]),
-                                 f"{w.key}: {why}, so it is a data store ({w.store[1]}), "
-                                 "not a service"))
+            findings.add(store_finding(w.key, why, w.store[1], w.object.read.place(w.image[1])))
     return findings
 
 
@@ -369,8 +377,6 @@ def _infer(workloads: list[_Workload], services: list[_Service]) -> Inferrer:
     stores = {w.key for w in workloads if w.store}
     inferrer = Inferrer(resolve, stores, known)
     for w in workloads:
-        if w.store:
-            continue
         for s in w.settings:
             inferrer.scan(w.key, s, w.object.read.place(s.path))
     return inferrer
@@ -405,20 +411,9 @@ def _forms(o: _Object) -> list[str]:
 
 def _document(source: Source, workloads: list[_Workload],
               inferrer: Inferrer) -> dict[str, object]:
-    stores = {w.key: {"technology": w.store[0], "kind": w.store[1]}
-              for w in sorted(workloads, key=lambda w: w.key) if w.store}
-    reached = inferrer.reached()
-    deployed = {
-        w.key: {"calls": reached.get((w.key, "call"), []),
-                "datastores": reached.get((w.key, "datastore"), []),
-                "healthcheck": w.healthcheck, "exposed": w.exposed, "replicas": w.replicas}
-        for w in sorted(workloads, key=lambda w: w.key) if not w.store
-    }
-    if not deployed:
-        raise TheoryError(f"{source.name}: deploys only data stores "
-                          f"({', '.join(sorted(stores))}) and no service: there is no "
-                          "architecture to check")
-    document: dict[str, object] = {"services": deployed, "datastores": stores}
+    units = [Unit(w.key, w.store, w.healthcheck, w.exposed, w.replicas) for w in workloads]
+    document = architecture_document(
+        units, inferrer, lambda problem: TheoryError(f"{source.name}: {problem}"))
     namespaces = {w.object.namespace for w in workloads}
     if len(namespaces) == 1 and _DEFAULT not in namespaces:
         document["name"] = namespaces.pop()

@@ -11,6 +11,7 @@ unknown tags, alias bombs, recursive aliases and absurd nesting.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from collections.abc import Sequence
@@ -21,7 +22,19 @@ import yaml
 
 from msatheory.errors import TheoryError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "Location", "Source", "parse", "read", "where"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "Location",
+    "Reader",
+    "Source",
+    "kind_of",
+    "parse",
+    "read",
+    "shorten",
+    "where",
+]
 
 #: Largest file read, in bytes (a 10,000-service architecture is about 2 MB).
 MAX_BYTES = 64 * 1024 * 1024
@@ -82,6 +95,13 @@ class Source:
         if len(self.documents) > 1:
             text = f"document {document + 1}, {text}"
         return f"{text} (line {line})" if line is not None else text
+
+    def only(self, what: str) -> object:
+        """The one document of a file that holds one (``what``: "a compose file")."""
+        if len(self.documents) != 1:
+            raise TheoryError(f"{self.name}: holds {len(self.documents)} YAML documents; "
+                              f"{what} holds one")
+        return self.documents[0]
 
     def error(self, path: Location, problem: str, document: int = 0) -> TheoryError:
         """A one-line error naming this file, the place and the problem."""
@@ -307,3 +327,91 @@ class _Builder:
                 raise self.fail(source, "a merge key (<<) must name a mapping")
             built.append(self.value(source, path))
         return built
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters with ``...`` when longer."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def kind_of(value: object) -> str:
+    """``a list``, ``the number 3``, ``empty``: what ``value`` is, for an error message."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {shorten(value)}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return f"a {type(value).__name__}"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Typed access to one document of a :class:`Source`: a wrong type is a
+    :class:`TheoryError` naming the file, the place and what was found."""
+
+    source: Source
+    document: int = 0
+
+    def fail(self, path: Location, problem: str) -> TheoryError:
+        """The error to raise for ``problem`` at ``path``."""
+        return self.source.error(path, problem, self.document)
+
+    def place(self, path: Location) -> str:
+        """``services.web.environment.CART_URL (line 12)``."""
+        return self.source.place(path, self.document)
+
+    def mapping(self, value: object, path: Location) -> dict[str, object]:
+        """``value`` if it is a mapping; ``{}`` if it is absent or empty."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(path, f"must be a mapping, not {kind_of(value)}")
+        return value
+
+    def items(self, value: object, path: Location) -> list[object]:
+        """``value`` if it is a list; ``[]`` if it is absent or empty."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(path, f"must be a list, not {kind_of(value)}")
+        return value
+
+    def text(self, value: object, path: Location) -> str | None:
+        """``value`` if it is a string; ``None`` if it is absent."""
+        if value is None or isinstance(value, str):
+            return value
+        raise self.fail(path, f"must be a string, not {kind_of(value)}")
+
+    def name(self, value: object, path: Location) -> str:
+        """``value`` if it is a non-blank string."""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path, f"must be a non-empty name, not {kind_of(value)}")
+        return value
+
+    def scalar(self, value: object, path: Location) -> str:
+        """A single value as the text a container sees: ``true``, ``8080``, ``""`` for none."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, str | int | float):
+            return str(value)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        raise self.fail(path, f"must be a single value, not {kind_of(value)}")
+
+    def count(self, value: object, path: Location) -> int:
+        """A whole number of 0 or more (``replicas``)."""
+        if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 10:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(path, f"must be a whole number of 0 or more, not {kind_of(value)}")
+        return value

@@ -8,8 +8,8 @@ tokens up in :data:`STORES`. A token of :data:`TOOLS` (``exporter``, ``express``
 ``admin``...) marks a tool built around a store, not the store itself: ``redis-exporter``
 and ``mongo-express`` are services. A bare ``db`` or ``database`` token
 (``weaveworksdemos/catalogue-db``) is a data store of unknown technology;
-:func:`environment_technology` may then name it from the variables the container is
-given (``MYSQL_ROOT_PASSWORD`` is read by the MySQL image).
+:func:`identify` may then name it from the variables the container is given
+(``MYSQL_ROOT_PASSWORD`` is read by the MySQL image).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ __all__ = [
     "REPOSITORIES",
     "STORES",
     "TOOLS",
-    "environment_technology",
     "identify",
     "recognise",
 ]
@@ -168,19 +167,6 @@ def recognise(image: object) -> tuple[str, str] | None:
             if found:
                 return found
     return None
-
-
-def environment_technology(names: Iterable[object]) -> tuple[str, str] | None:
-    """``(technology, kind)`` revealed by the variable ``names`` a store's container is given.
-
-    Meant for a store whose image says only that it is one (``catalogue-db``): the first
-    entry of :data:`ENVIRONMENT_PREFIXES` that some name starts with decides.
-
-    >>> environment_technology(["MYSQL_ROOT_PASSWORD", "MYSQL_DATABASE"])
-    ('mysql', 'database')
-    """
-    found = _by_environment(names)
-    return found[1] if found else None
 
 
 def _by_environment(names: Iterable[object]) -> tuple[str, tuple[str, str]] | None:
