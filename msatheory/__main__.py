@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from msatheory import theory
-from msatheory.check.formats import FORMATS, load
+from msatheory.check.formats import FORMATS, systems
 from msatheory.check.report import check_system
 from msatheory.errors import TheoryError
 from msatheory.theory.render import myst_page, text_table
@@ -34,25 +34,25 @@ def _errata(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Exit status 0 when every statement holds for every file, 1 when one is violated,
-    2 when a file is unusable (its one-line error goes to standard error)."""
-    status, reports = 0, []
-    for index, file in enumerate(args.files):
-        try:
-            report = check_system(load(file, args.kind))
-        except TheoryError as error:
-            print(f"msatheory: {error}", file=sys.stderr)
-            reports.append({"file": file, "error": str(error)})
+    """Exit status 0 when every statement holds for every system, 1 when one is violated,
+    2 when a file is unusable (each of its errors, one line each, goes to standard error)."""
+    status, reports, texts = 0, [], []
+    for name, system in systems(args.files, args.kind, args.each):
+        if isinstance(system, TheoryError):
+            for line in str(system).splitlines():
+                print(f"msatheory: {line}", file=sys.stderr)
+            reports.append({"file": name, "error": str(system)})
             status = 2
             continue
+        report = check_system(system)
         status = max(status, 0 if report.holds else 1)
-        if args.format == "json":
-            reports.append(report.as_dict())
-        else:
-            print(report, end="\n\n" if index < len(args.files) - 1 else "\n")
+        reports.append(report.as_dict())
+        texts.append(str(report))
     if args.format == "json":
         document = reports[0] if len(reports) == 1 else reports
         print(json.dumps(document, ensure_ascii=False, indent=2))
+    elif texts:
+        print("\n\n".join(texts))
     return status
 
 
@@ -69,13 +69,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     checking = commands.add_parser(
         "check", help="check architecture, docker-compose or Kubernetes files",
-        description="Run every applicable checker of the catalogue on each FILE. Exit status: "
-                    "0 when every statement holds, 1 when one is violated, 2 when a file is "
-                    "unusable.")
+        description="Run every applicable checker of the catalogue on the systems the FILEs "
+                    "describe. A folder stands for its .yaml, .yml and .json files, and - for "
+                    "standard input. Kubernetes manifests given together are one system; "
+                    "compose files given together merge in order, as docker compose -f merges "
+                    "them; each architecture file is a system. Exit status: 0 when every "
+                    "statement holds, 1 when one is violated, 2 when a file is unusable.")
     checking.add_argument("files", nargs="+", metavar="FILE")
     checking.add_argument("--format", choices=("text", "json"), default="text")
     checking.add_argument("--as", dest="kind", choices=tuple(FORMATS),
                           help="read every FILE as this kind (default: detected)")
+    checking.add_argument("--each", action="store_true",
+                          help="check every file as a system of its own")
     checking.set_defaults(run=_check)
     args = parser.parse_args(argv)
     try:

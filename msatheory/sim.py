@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator
-from typing import Any
-
-import simpy
+from typing import TYPE_CHECKING, Any
 
 from msatheory.errors import TheoryError
+
+if TYPE_CHECKING:
+    import simpy
 
 __all__ = ["Simulation", "VirtualClock", "seeded_rng"]
 
@@ -52,6 +53,8 @@ class Simulation:
     """A discrete-event simulation: SimPy's virtual clock plus a seeded generator ``rng``."""
 
     def __init__(self, seed: int):
+        import simpy  # here: the clock and the seeded generator serve checkers that need no SimPy
+
         self.seed = seed
         self.rng = seeded_rng(seed)
         self.env = simpy.Environment()

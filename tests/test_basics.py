@@ -19,7 +19,7 @@ from msatheory.basics import (
     check_independence,
     check_independent_scaling,
     check_technology_diversity,
-    dependency_cycles,
+    dependency_tangles,
     failure_impact,
     shared_datastores,
     single_points_of_failure,
@@ -113,8 +113,9 @@ def test_independence_names_every_coupling():
 
 def test_async_cycles_are_reported_separately():
     arch = shop(shipping=Service("shipping", subscribes=("placed",), calls=("orders",)))
-    assert dependency_cycles(arch) == []
-    assert dependency_cycles(arch, include_async=True) == [["orders", "shipping", "orders"]]
+    assert dependency_tangles(arch) == []
+    assert [t.cycles for t in dependency_tangles(arch, include_async=True)] == [
+        (("orders", "shipping", "orders"),)]
 
 
 def test_failure_impact_of_a_leaf():
@@ -140,14 +141,22 @@ def test_every_checker_holds_exactly_when_it_has_no_witnesses(arch):
 
 @GENERATED
 @given(architectures())
-def test_cycle_witnesses_are_real_cycles_one_per_tangle(arch):
-    cycles = dependency_cycles(arch)
+def test_every_service_on_a_cycle_is_named_with_its_elementary_cycles(arch):
+    found = dependency_tangles(arch)
     tangles = [c for c in nx.strongly_connected_components(arch.call_graph) if len(c) > 1]
-    assert len(cycles) == len(tangles)
-    for cycle in cycles:
-        assert cycle[0] == cycle[-1] == min(cycle)
-        assert all(arch.call_graph.has_edge(u, v) for u, v in pairwise(cycle))
-        assert len(set(cycle[:-1])) == len(cycle) - 1
+    assert sorted(t.members for t in found) == sorted(tuple(sorted(t)) for t in tangles)
+    on_cycles = {s for c in nx.simple_cycles(arch.call_graph) if len(c) > 1 for s in c}
+    assert {s for t in found for s in t.members} == on_cycles
+    for tangle in found:
+        assert tangle.complete or len(tangle.cycles) == 100
+        assert {s for c in tangle.cycles for s in c} <= set(tangle.members)
+        for cycle in tangle.cycles:
+            assert cycle[0] == cycle[-1] == min(cycle)
+            assert all(arch.call_graph.has_edge(u, v) for u, v in pairwise(cycle))
+            assert len(set(cycle[:-1])) == len(cycle) - 1
+        if tangle.complete:  # all of them: as many as networkx counts
+            sub = arch.call_graph.subgraph(tangle.members)
+            assert len(tangle.cycles) == sum(1 for _ in nx.simple_cycles(sub))
     assert check_independence(arch).holds == (
         not tangles and not shared_datastores(arch)
         and all(len(m) == 1 for m in arch.deployment_units.values())
@@ -157,7 +166,7 @@ def test_cycle_witnesses_are_real_cycles_one_per_tangle(arch):
 @GENERATED
 @given(architectures(acyclic=True))
 def test_acyclic_architectures_have_no_cycle_witness(arch):
-    assert dependency_cycles(arch) == []
+    assert dependency_tangles(arch) == []
 
 
 @GENERATED

@@ -18,7 +18,7 @@ from msatheory.check.document import SCHEMA, load_architecture, system_from_docu
 from msatheory.check.formats import detect, load
 from msatheory.check.report import check_system
 from msatheory.check.source import parse, read
-from msatheory.check.technologies import STORES
+from msatheory.check.technologies import KINDS
 from msatheory.discovery import check_health_coverage, unchecked_services
 from msatheory.errors import TheoryError
 from msatheory.gateway import check_single_entry, gateway_bypass
@@ -98,15 +98,16 @@ granularity: {merge_below: 1, split_above: 4}
      r"arch\.yaml: services\.a\.calls\[0\] \(line 1\): a calls 'b', which is not a service"),
     ("services:\n  orders: {}\n  web: {calls: [order]}",
      r"line 3\): web calls 'order'.*did you mean 'orders'\?"),
-    ("services: {a: {callz: []}}", r"services\.a \(line 1\): has an unknown key 'callz' "
-                                   r"\(did you mean 'calls'\?\)"),
+    ("services: {a: {callz: []}}", r"services\.a\.callz \(line 1\): is not a key of this "
+                                   r"mapping \(did you mean 'calls'\?\)"),
     ("services: {}", r"services \(line 1\): must not be empty"),
     ("name: x", r"the top level \(line 1\): is missing the required key 'services'"),
     ("- a", r"the top level \(line 1\): must be a mapping, not a list"),
     ("services: {a: {replicas: -1}}", r"replicas \(line 1\): must be at least 0, not -1"),
     ("services: {a: {replicas: true}}", r"must be a whole number, not true"),
     ("services: {a: {calls: b}}", r"calls \(line 1\): must be a list, not the string 'b'"),
-    ("services: {a: {calls: [a]}}", r"calls\[0\] \(line 1\): a calls itself"),
+    ("services: {a: {monitors: [z]}}", r"monitors\[0\] \(line 1\): a monitors 'z', which is "
+                                       r"not a service or data store"),
     ("services: {a: {datastores: [d, d]}}", r"datastores \(line 1\): lists 'd' twice"),
     ("gateway: x\nservices: {a: }", r"gateway \(line 1\): the gateway 'x' is not a service"),
     ("services: {a: {functions: [f]}}",
@@ -144,7 +145,7 @@ def test_the_schema_is_valid_and_accepts_every_shipped_example():
 def test_the_schema_and_the_importers_know_the_models_data_store_kinds():
     kinds = SCHEMA["$defs"]["datastore"]["properties"]["kind"]["enum"]
     assert tuple(kinds) == DATASTORE_KINDS
-    assert {kind for _, kind in STORES.values()} == set(DATASTORE_KINDS)
+    assert set(KINDS.values()) == set(DATASTORE_KINDS)
 
 
 def test_importer_documents_go_through_the_same_checks():
@@ -196,7 +197,8 @@ def test_report_on_the_issue_example_has_every_documented_field():
     data = report.as_dict()
     assert data["services"]["orders"] == {
         "calls": ["payments"], "publishes": ["order-placed"], "subscribes": [],
-        "datastores": ["orders-db"], "healthcheck": False, "exposed": False, "replicas": 2}
+        "datastores": ["orders-db"], "monitors": [], "healthcheck": False, "exposed": False,
+        "replicas": 2}
     assert data["cycles"] == [] and data["cycles_including_async"] == []
     assert data["shared_datastores"] == {}
     assert data["blast_radius"] == {"api-gateway": 0, "orders": 1, "payments": 2}
@@ -214,10 +216,15 @@ def test_the_shipped_examples_say_what_their_comments_promise():
     shop = check_system(load(EXAMPLES / "shop.yaml"))
     failing = [v.statement.ref for v in shop.verdicts if not v.holds]
     assert failing == ["Feature 1.2.3"]  # one gateway: the tension with Pattern 4.3.1
-    assert shop.cycles == [] and shop.cycles_including_async == [["orders", "payments", "orders"]]
+    assert shop.cycles == []
+    (tangle,) = shop.cycles_including_async  # shipping, on its own cycle, is named too
+    assert tangle.members == ("orders", "payments", "shipping") and tangle.complete
+    assert tangle.cycles == (("orders", "payments", "orders"),
+                             ("orders", "payments", "shipping", "orders"))
     tangled = check_system(load(EXAMPLES / "tangled-shop.yaml"))
     data = tangled.as_dict()
-    assert data["cycles"] == [["orders", "payments", "orders"]]
+    assert data["cycles"] == [{"services": ["orders", "payments"],
+                               "cycles": [["orders", "payments", "orders"]], "complete": True}]
     assert data["shared_datastores"] == {"shop-db": ["catalog", "customers", "orders"]}
     assert data["gateway_bypass"] == ["payments"]
     assert data["missing_healthchecks"] == ["customers", "payments"]
@@ -225,7 +232,8 @@ def test_the_shipped_examples_say_what_their_comments_promise():
         "Feature 1.2.2", "Feature 1.2.4"]
     bff = check_system(load(EXAMPLES / "bff.yaml"))
     assert bff.holds and bff.cycles == []
-    assert bff.cycles_including_async == [["profiles", "recommendations", "profiles"]]
+    assert [t.cycles for t in bff.cycles_including_async] == [
+        (("profiles", "recommendations", "profiles"),)]
 
 
 def test_text_report_caps_long_sections_and_points_to_json():
@@ -252,7 +260,7 @@ def test_exit_status_0_when_everything_holds_1_when_violated(tmp_path):
     assert (status, err) == (0, "") and out.rstrip().endswith("7 hold, 0 violated.")
     status, out, _ = run(str(EXAMPLES / "tangled-shop.yaml"), "--format", "json")
     assert status == 1
-    assert json.loads(out)["cycles"] == [["orders", "payments", "orders"]]
+    assert json.loads(out)["cycles"][0]["cycles"] == [["orders", "payments", "orders"]]
 
 
 def test_several_files_give_a_json_list_and_the_worst_status(tmp_path, capsys):
@@ -268,7 +276,7 @@ def test_several_files_give_a_json_list_and_the_worst_status(tmp_path, capsys):
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda d: d / "missing.yaml", "missing.yaml: no such file"),
-    (lambda d: d, "is a directory, not a file"),
+    (lambda d: d, "holds no .yaml, .yml or .json file"),
     (lambda d: _write(d / "empty.yaml", b""), "empty.yaml: is empty"),
     (lambda d: _write(d / "bin.yaml", bytes(range(256))), "is a binary file"),
     (lambda d: _write(d / "latin.yaml", "services: {café: }".encode("latin-1")),

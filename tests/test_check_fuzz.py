@@ -11,13 +11,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fastjsonschema
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from msatheory.check import document as document_module
+from msatheory.check.compose import import_compose_files
+from msatheory.check.environment import Variable, interpolate, parse_dotenv
 from msatheory.check.formats import FORMATS
+from msatheory.check.kubernetes import import_kubernetes
 from msatheory.check.report import check_system
-from msatheory.check.source import parse
+from msatheory.check.source import Source, parse
 from msatheory.errors import TheoryError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "msatheory" / "check" / "examples"
@@ -34,22 +39,27 @@ VOCABULARY = [
     "name", "description", "gateway", "services", "datastores", "granularity", "calls",
     "publishes", "subscribes", "healthcheck", "exposed", "replicas", "technology",
     "deployment", "domain", "functions", "interfaces", "entities", "priority", "kind", "fields",
-    "merge_below", "split_above",
+    "merge_below", "split_above", "monitors",
     # docker-compose
     "version", "image", "build", "environment", "command", "entrypoint", "depends_on", "links",
     "ports", "expose", "hostname", "container_name", "networks", "aliases", "deploy", "scale",
     "test", "disable", "env_file", "extends", "published", "target", "condition", "volumes",
+    "ipv4_address", "ipv6_address", "required", "path",
     # Kubernetes
     "apiVersion", "metadata", "namespace", "labels", "spec", "selector", "matchLabels",
     "template", "containers", "initContainers", "env", "value", "valueFrom", "args",
     "readinessProbe", "livenessProbe", "type", "items", "rules", "http", "paths", "backend",
-    "service", "defaultBackend", "port", "number",
+    "service", "defaultBackend", "port", "number", "envFrom", "configMapRef", "secretRef",
+    "configMapKeyRef", "secretKeyRef", "key", "prefix", "optional", "data", "stringData",
+    "clusterIP",
 ]
 WORDS = ["orders", "web", "db", "redis", "postgres:16", "mongo", "rabbitmq",
          "http://orders:8080/x", "orders:5432", "Deployment", "StatefulSet", "Service",
          "Ingress", "List", "LoadBalancer", "NodePort", "apps/v1", "v1", "CMD", "NONE",
          "A_HOST=orders", "-h web", "8080:80", "${TAG}", "", " ", "\x00", "é", "*", "&",
-         "³", "9" * 5000, "redis:7"]
+         "³", "9" * 5000, "redis:7", "ConfigMap", "Secret", "Server=db;Database=x",
+         "jdbc:oracle:thin:@//ora:1521/XE", "[fd00::1]:80", "${A:-b}", "${A:?}", "$(A)",
+         "http://a:b@c/hc", "!reset"]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=False),
@@ -70,9 +80,11 @@ def sometimes(good: st.SearchStrategy) -> st.SearchStrategy:
 
 
 names = st.sampled_from(["orders", "web", "payments", "catalog", "db", "cache", "gw", "mq"])
-hosts = st.one_of(names, st.sampled_from(["http://orders:8080/api", "db:5432", "www.example.com",
-                                          "mongodb://a:1,b:2/x", "orders.shop.svc", "gw:80",
-                                          "localhost:1", "${HOST}", "jdbc:mysql://db:3306/x"]))
+hosts = st.one_of(names, st.sampled_from([
+    "http://orders:8080/api", "db:5432", "www.example.com", "mongodb://a:1,b:2/x",
+    "orders.shop.svc", "gw:80", "localhost:1", "${HOST}", "jdbc:mysql://db:3306/x",
+    "http://${WEB:-web}/hc", "Host=db;Password=x", "jdbc:oracle:thin:u/p@db:1521:X",
+    "[fd00::2]:9", "http://[fd00::3]/metrics", "$(DB_HOST):80", "${DB:?need}", "ORDERS"]))
 images = st.sampled_from(["postgres:16", "redis", "shop/orders:1.2", "${REPO}/rs-mongo:${TAG}",
                           "bitnami/kafka@sha256:abc", "registry:5000/team/web", "rabbitmq:3",
                           "shop/payments", "ghcr.io/shop/catalog:2", "shop/gateway:latest"])
@@ -90,6 +102,7 @@ architecture = st.fixed_dictionaries(
             max_size=4)),
         "interfaces": sometimes(st.lists(names, max_size=2)),
         "entities": sometimes(st.lists(names, max_size=2)),
+        "monitors": sometimes(st.lists(names, max_size=2)),
     })), min_size=1, max_size=6)},
     optional={"gateway": sometimes(st.one_of(names, st.lists(names, max_size=2))),
               "datastores": sometimes(st.dictionaries(names, st.one_of(
@@ -121,11 +134,13 @@ compose = st.fixed_dictionaries(
             "disable": st.booleans()})),
         "hostname": sometimes(names), "container_name": sometimes(names),
         "networks": sometimes(st.one_of(st.lists(names), st.dictionaries(
-            names, st.one_of(st.none(), st.fixed_dictionaries(
-                {"aliases": st.lists(names)}))))),
+            names, st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+                "aliases": st.lists(names),
+                "ipv6_address": st.sampled_from(["fd00::2", "fd00::3", "x"])}))))),
         "deploy": sometimes(st.fixed_dictionaries({"replicas": st.integers(-1, 4)})),
         "scale": sometimes(st.one_of(st.integers(-1, 4), st.sampled_from(["3", "³", "9" * 40]))),
-        "env_file": sometimes(names),
+        "env_file": sometimes(st.one_of(names, st.lists(st.one_of(
+            names, st.fixed_dictionaries({"path": names, "required": st.booleans()}))))),
     }), min_size=1, max_size=6)},
     optional={"version": st.just("3"), "name": sometimes(names)},
 )
@@ -136,7 +151,14 @@ metadata = st.fixed_dictionaries({"name": sometimes(names)},
 container = st.fixed_dictionaries({"name": names}, optional={
     "image": sometimes(images),
     "env": sometimes(st.lists(st.fixed_dictionaries({"name": names}, optional={
-        "value": sometimes(hosts), "valueFrom": documents}), max_size=3)),
+        "value": sometimes(hosts), "valueFrom": sometimes(st.fixed_dictionaries({}, optional={
+            "configMapKeyRef": st.fixed_dictionaries({"name": names, "key": names}),
+            "secretKeyRef": st.fixed_dictionaries({"name": names, "key": names},
+                                                  optional={"optional": st.booleans()})}))}),
+        max_size=3)),
+    "envFrom": sometimes(st.lists(st.fixed_dictionaries({}, optional={
+        "configMapRef": st.fixed_dictionaries({"name": names}),
+        "secretRef": st.fixed_dictionaries({"name": names}), "prefix": names}), max_size=2)),
     "args": sometimes(st.lists(hosts, max_size=3)),
     "command": sometimes(st.lists(hosts, max_size=2)),
     "readinessProbe": sometimes(st.just({"httpGet": {"path": "/", "port": 80}})),
@@ -172,7 +194,14 @@ ingress = st.fixed_dictionaries({
             {"paths": st.lists(st.fixed_dictionaries({"backend": st.fixed_dictionaries(
                 {"service": st.fixed_dictionaries({"name": sometimes(names)})})}))})})))})),
 })
-kubernetes = st.lists(st.one_of(workload, workload, service, ingress), min_size=1, max_size=6)
+config = st.fixed_dictionaries({
+    "apiVersion": st.just("v1"), "kind": st.sampled_from(["ConfigMap", "Secret"]),
+    "metadata": sometimes(metadata),
+}, optional={"data": sometimes(st.dictionaries(names, st.one_of(hosts, st.sampled_from(
+    ["aHR0cDovL3dlYjo4MA==", "!!", "//8="])))),
+    "stringData": sometimes(st.dictionaries(names, hosts))})
+kubernetes = st.lists(st.one_of(workload, workload, service, ingress, config), min_size=1,
+                      max_size=6)
 
 
 def survives(text: str, name: str = "fuzz.yaml", as_json: bool = False) -> None:
@@ -185,8 +214,8 @@ def survives(text: str, name: str = "fuzz.yaml", as_json: bool = False) -> None:
     for loader in FORMATS.values():
         try:
             system = loader(source)
-        except TheoryError as error:
-            assert "\n" not in str(error)
+        except TheoryError as error:  # one line per mistake, each naming the file
+            assert all(line.startswith(f"{name}: ") for line in str(error).splitlines())
             continue
         report = check_system(system)
         json.dumps(report.as_dict())
@@ -290,3 +319,75 @@ def test_alias_expansion_is_bounded(levels, width):
     lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
     survives("\n".join(lines) + "\nservices: {s: }\n")
+
+
+# -- what several files, .env files and interpolation add ------------------------------------
+
+
+FEWER = settings(FUZZ, max_examples=400)
+
+
+@FEWER
+@given(first=compose, second=st.one_of(compose, documents))
+def test_merged_compose_files(first, second):
+    sources = [parse(dump(first, False), "a.yaml"), None]
+    try:
+        sources[1] = parse(dump(second, False), "b.yaml")
+        import_compose_files(sources)
+    except TheoryError as error:
+        assert all(line.startswith(("a.yaml: ", "b.yaml: ")) for line in str(error).splitlines())
+
+
+@FEWER
+@given(documents=kubernetes, cut=st.integers(0, 6))
+def test_kubernetes_manifests_split_over_files(documents, cut):
+    parts = [documents[:cut], documents[cut:]]
+    sources = [parse(yaml.safe_dump_all(part), f"{i}.yaml") for i, part in enumerate(parts)
+               if part]
+    try:
+        system = import_kubernetes(Source.combine("k8s", sources))
+    except TheoryError as error:
+        assert str(error).startswith(("0.yaml: ", "1.yaml: ", "k8s: "))
+        return
+    json.dumps(check_system(system).as_dict())
+
+
+DOTENV = st.text(alphabet="AB_=:#'\"\\$ {}-+?\nx1\t.", max_size=80)
+
+
+@FUZZ
+@given(text=st.one_of(DOTENV, st.text(max_size=40)))
+def test_dotenv_files_are_read_or_refused_by_line(text):
+    try:
+        found = parse_dotenv(text, "x.env")
+    except TheoryError as error:
+        assert str(error).startswith("x.env: line ") and "\n" not in str(error)
+        return
+    assert all(v.origin.startswith("x.env line ") for v in found.values())
+
+
+@FUZZ
+@given(text=DOTENV, values=st.dictionaries(st.sampled_from(["A", "B", "A_1"]),
+                                            st.text(alphabet="ab$", max_size=3)))
+def test_interpolation_substitutes_what_it_can_and_keeps_the_rest(text, values):
+    variables = {k: Variable(v, "t") for k, v in values.items()}
+    result = interpolate(text, variables)
+    if "$" not in text:
+        assert result.value == text
+    assert all(name not in values and name in text for name in result.unset)
+    assert all(used.split(" from ")[0] in values for used in result.used)
+    assert interpolate(text.replace("$", "$$"), variables).value == text  # $$ escapes
+
+
+@FUZZ
+@given(document=architecture)
+def test_the_fast_validator_agrees_with_jsonschema(document):
+    import jsonschema
+    fast = True
+    try:
+        document_module._VALID(document)
+    except fastjsonschema.JsonSchemaException:
+        fast = False
+    full = not any(jsonschema.Draft202012Validator(document_module._INLINED).iter_errors(
+        document))
+    assert fast == full

@@ -53,8 +53,7 @@ def findings(system: System, what: str) -> list[str]:
     ("localhost:5000/mariadb", ("mariadb", "database")),
     ("bitnami/postgresql:15", ("postgres", "database")),
     ("postgis/postgis:16-3.4", ("postgres", "database")),
-    ("${REPO}/rs-mongodb:${TAG}", ("mongo", "database")),
-    ("${REPO}/rs-mysql-db:${TAG}", ("mysql", "database")),
+    ("registry.acme.example/mirror/mongo:7", ("mongo", "database")),
     ("${REGISTRY:-localhost:5000}/redis:${TAG:-7}", ("redis", "cache")),
     ("mongo:3.4", ("mongo", "database")),
     ("valkey/valkey:8", ("valkey", "cache")),
@@ -69,8 +68,7 @@ def findings(system: System, what: str) -> list[str]:
     ("cockroachdb/cockroach:v23.1.0", ("cockroachdb", "database")),
     ("mcr.microsoft.com/mssql/server:2022-latest", ("sqlserver", "database")),
     ("minio/minio", ("minio", "database")),
-    ("weaveworksdemos/catalogue-db:0.3.0", ("unknown", "database")),
-    ("weaveworksdemos/user_database", ("unknown", "database")),
+    ("quay.io/bitnami/redis:7", ("redis", "cache")),
 ])
 def test_recognise_finds_data_stores_by_image(image, expected):
     assert recognise(image) == expected
@@ -81,21 +79,26 @@ def test_recognise_finds_data_stores_by_image(image, expected):
     "mongo-express", "kbudde/rabbitmq-exporter", "example/db-migrate", "provectuslabs/kafka-ui",
     "nginx:1.25", "", "${IMAGE}", 42, None, ["postgres"],
     "postgres-team/orders",  # the store's name in the namespace, not in the image's own name
+    # a word inside a service's own image never makes it a store
+    "acme/kafka-consumer", "acme/db-gateway", "acme/mongo-gateway", "${REPO}/rs-mongodb:${TAG}",
+    "weaveworksdemos/catalogue-db:0.3.0", "acme/redis-cache-warmer",
 ])
 def test_recognise_leaves_services_and_tools_alone(image):
     assert recognise(image) is None
 
 
-def test_environment_names_the_technology_of_a_store_known_only_by_name():
-    assert identify("x/db", ["MYSQL_ROOT_PASSWORD", "MYSQL_DATABASE"])[0] == ("mysql",
-                                                                             "database")
-    assert identify("x/db", ["POSTGRES_PASSWORD"])[0] == ("postgres", "database")
-    assert identify("x/db", ["JAVA_OPTS", 3, None])[0] == ("unknown", "database")
+def test_a_store_is_known_by_its_image_its_server_variables_or_its_name_and_says_why():
     store, why = identify("weaveworksdemos/catalogue-db", ["MYSQL_ROOT_PASSWORD"])
-    assert store == ("mysql", "database") and "MYSQL_" in why
-    assert identify("redis:7", ["MYSQL_ROOT_PASSWORD"])[0] == ("redis", "cache")
-    assert identify("weaveworksdemos/user-db", [])[0] == ("unknown", "database")
-    assert identify("nginx", ["MYSQL_HOST"]) is None
+    assert store == ("mysql", "database")
+    assert why == "it sets MYSQL_ROOT_PASSWORD, which only the mysql server image reads"
+    assert identify("x/db", ["POSTGRES_PASSWORD"]) is None  # a client's variable too
+    assert identify("x/db", ["JAVA_OPTS", 3, None]) is None
+    assert identify("redis:7", ["MYSQL_ROOT_PASSWORD"]) == (
+        ("redis", "cache"), "its image redis:7 is a redis image")
+    assert identify("${REPO}/rs-mongodb:${TAG}", [], "mongodb") == (
+        ("mongo", "database"), "it is named mongodb, as the mongo server is")
+    assert identify("weaveworksdemos/user-db", [], "user-db") is None
+    assert identify("nginx", ["MYSQL_HOST"], "web") is None
 
 
 # -- addresses --------------------------------------------------------------------------------
@@ -188,9 +191,11 @@ services:
         "db": ("postgres", "database"), "cache": ("redis", "cache")}
     assert s.origin == "docker-compose"
     assert edges(s) == {("web", "db", "datastore"), ("web", "cache", "datastore")}
-    (place,) = [f.place for f in s.findings if f.what == "data store by image"
-                and f.detail.startswith("db:")]
-    assert place == "services.db.image (line 6)"
+    (finding,) = [f for f in s.findings if f.what == "data store"
+                  and f.detail.startswith("db ")]
+    assert finding.place == "services.db.image (line 6)"
+    assert finding.detail == ("db is a data store (postgres, database), not a service: its "
+                              "image postgres:16 is a postgres image")
 
 
 def test_compose_store_named_db_takes_its_technology_from_its_environment():
@@ -303,13 +308,16 @@ services:
         "api.provider.example", "redis-cluster", "smtp"]
 
 
-def test_compose_env_file_and_extends_are_not_followed():
+def test_compose_extends_is_not_followed_and_text_has_no_folder_to_read_env_files_from():
     s = compose("""
 services:
-  web: {image: example/web, env_file: .env, extends: {file: base.yml, service: web}}
+  web: {image: example/web, env_file: web.env, extends: {file: base.yml, service: web}}
 """)
     assert [f.place for f in s.findings if f.what == "not followed"] == [
-        "services.web.env_file (line 3)", "services.web.extends (line 3)"]
+        "services.web.extends (line 3)"]
+    assert findings(s, "not read") == [
+        "the env_file web.env is not read: a file given as text or on standard input has no "
+        "folder"]
 
 
 # -- compose: start-up order ------------------------------------------------------------------
@@ -414,7 +422,7 @@ def test_compose_name_from_file_folder_or_stem(tmp_path):
     ("services:\n  web:\n    networks: {back: {aliases: web2}}",
      "c.yaml: services.web.networks.back.aliases (line 3): must be a list"),
     ("services:\n  db: {image: postgres}",
-     "c.yaml: services (line 2): deploys only data stores (db) and no service"),
+     "c.yaml: services (line 1): deploys only data stores (db) and no service"),
     ("services:\n  '  ': {image: x}",
          "c.yaml: services.\"  \" (line 2): must be a non-empty name, not the string '  '"),
     ("name: 3\nservices: {web: {}}", "c.yaml: name (line 1): must be a string, not the number 3"),
@@ -496,9 +504,9 @@ def test_kubernetes_host_forms_resolve_to_the_service_and_its_workloads(host):
              + deployment("orders", "shop") + deployment("orders-canary", "shop", ", tier: o")
              + service("orders", "shop", "{tier: o}") + "\n"
              + deployment("orders", "other") + service("orders", "other"))
-    assert edges(s) == {("web", "orders-canary", "call")}
+    assert edges(s) == {("web", "orders.shop", "call")}  # the Service, whatever it selects
     assert "orders.other" in s.architecture.services  # two namespaces share the name
-    assert "orders.shop" in s.architecture.services
+    assert "orders.shop (Deployment)" in s.architecture.services  # selected by no Service
 
 
 def test_kubernetes_bare_name_resolves_in_the_callers_namespace_only():
@@ -510,7 +518,7 @@ def test_kubernetes_bare_name_resolves_in_the_callers_namespace_only():
         "deploys"]
 
 
-def test_kubernetes_edges_from_command_and_args_and_env_from_not_followed():
+def test_kubernetes_edges_from_command_and_args_and_absent_config_maps_and_secrets():
     s = kube(deployment("web", extra="""
           command: [run, --target, cart]
           args: ["--db", "mongodb://user-db:27017/users", 8080]
@@ -521,8 +529,11 @@ def test_kubernetes_edges_from_command_and_args_and_env_from_not_followed():
              + deployment("cart") + deployment("user-db", image="mongo")
              + service("cart") + service("user-db"))
     assert edges(s) == {("web", "cart", "call"), ("web", "user-db", "datastore")}
-    (followed,) = [f for f in s.findings if f.what == "not followed"]
-    assert "envFrom" in followed.place and "web's envFrom is not read" in followed.detail
+    assert sorted(findings(s, "not found")) == [
+        "Deployment web reads ConfigMap web-config, which is not in namespace default in these "
+        "files: its variables are not searched for addresses",
+        "Deployment web reads Secret s, which is not in namespace default in these files: its "
+        "variables are not searched for addresses"]
 
 
 def test_a_command_word_is_a_host_only_after_a_host_flag():
@@ -612,8 +623,7 @@ def test_kubernetes_findings_about_services_and_workloads():
     assert sorted(findings(s, "not selected")) == [
         "no Service selects Deployment lonely: nothing can address it by a Service name",
         "no Service selects Deployment other: nothing can address it by a Service name"]
-    assert findings(s, "not imported") == [
-        "2 ConfigMap objects (c1, c2): not a workload, Service or Ingress"]
+    assert findings(s, "not imported") == []  # ConfigMaps are read for variables
 
 
 def test_kubernetes_list_items_are_flattened_and_the_namespace_names_the_system():
@@ -705,7 +715,7 @@ def test_shop_kubernetes_example():
         "payments's environment variable PROVIDER_URL names api.payments-provider.example, "
         "which nothing in this file deploys"]
     assert findings(s, "not imported") == [
-        "1 Namespace object (shop): not a workload, Service or Ingress"]
+        "1 Namespace object (shop): not a workload, Service, Ingress, ConfigMap or Secret"]
 
 
 ODD_VALUES = [None, [], {}, 0, -1, 2.5, True, "", "$X", [None], {"a": [1]},
@@ -808,7 +818,15 @@ def test_robot_shop_compose():
     assert len(order_only) == ordered  # nothing addresses anything: every pair is order only
     assert "web depends on catalogue, but nothing in web's configuration addresses it" in (
         order_only)
-    assert len(findings(s, "data store by image")) == len(a.datastores)
+    assert sorted(findings(s, "data store")) == [
+        "mongodb is a data store (mongo, database), not a service: it is named mongodb, as the "
+        "mongo server is",  # its image is robot-shop's own: its name says what it runs
+        "mysql is a data store (mysql, database), not a service: it is named mysql, as the "
+        "mysql server is",
+        "rabbitmq is a data store (rabbitmq, broker), not a service: its image "
+        "rabbitmq:3.8-management-alpine is a rabbitmq image",
+        "redis is a data store (redis, cache), not a service: its image redis:6.2-alpine is a "
+        "redis image"]
 
 
 @needs_shared
@@ -845,4 +863,4 @@ def test_sock_shop_kubernetes():
         "shipping's environment variable ZIPKIN names zipkin.jaeger.svc.cluster.local, "
         "which nothing in this file deploys"]
     assert findings(s, "not imported") == [
-        "1 Namespace object (sock-shop): not a workload, Service or Ingress"]
+        "1 Namespace object (sock-shop): not a workload, Service, Ingress, ConfigMap or Secret"]

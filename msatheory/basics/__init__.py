@@ -5,48 +5,10 @@ checkers, availability in closed form and by simulation, and the theory's Rust
 sketch ported as written beside its correction.
 """
 
-from msatheory.basics.availability import (
-    MTTF,
-    MTTR,
-    YEAR_MINUTES,
-    DowntimeBudget,
-    Reliability,
-    availability_bound,
-    dependency_budget_share,
-    downtime_budget,
-    replicated,
-    serial,
-    simulate_availability,
-    simulate_service_availability,
-    steady_state_availability,
-)
-from msatheory.basics.errata import ERRATA
-from msatheory.basics.features import (
-    FailureImpact,
-    blast_radii,
-    blast_radius,
-    check_autonomy,
-    check_fault_isolation,
-    check_independence,
-    check_independent_scaling,
-    check_technology_diversity,
-    dependency_cycles,
-    failure_impact,
-    shared_datastores,
-    shared_deployment_units,
-    single_points_of_failure,
-)
-from msatheory.basics.model import (
-    Architecture,
-    Channel,
-    Datastore,
-    Microservice,
-    MicroserviceArchitecture,
-    Service,
-)
-from msatheory.basics.sketch import CorrectedMicroservice, Platform, SketchMicroservice
+from msatheory._lazy import lazy
 
 __all__ = [
+    "CYCLE_LIMIT",
     "ERRATA",
     "MTTF",
     "MTTR",
@@ -63,6 +25,7 @@ __all__ = [
     "Reliability",
     "Service",
     "SketchMicroservice",
+    "Tangle",
     "availability_bound",
     "blast_radii",
     "blast_radius",
@@ -72,7 +35,7 @@ __all__ = [
     "check_independent_scaling",
     "check_technology_diversity",
     "dependency_budget_share",
-    "dependency_cycles",
+    "dependency_tangles",
     "downtime_budget",
     "failure_impact",
     "replicated",
@@ -84,3 +47,26 @@ __all__ = [
     "single_points_of_failure",
     "steady_state_availability",
 ]
+
+# Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
+# needs the model and the feature checkers, not sympy (availability) or hypothesis (errata).
+__getattr__, __dir__ = lazy(__name__, {
+    "availability": (
+        "MTTF", "MTTR", "YEAR_MINUTES", "DowntimeBudget", "Reliability", "availability_bound",
+        "dependency_budget_share", "downtime_budget", "replicated", "serial",
+        "simulate_availability", "simulate_service_availability", "steady_state_availability",
+    ),
+    "errata": ("ERRATA",),
+    "features": (
+        "CYCLE_LIMIT", "FailureImpact", "Tangle", "blast_radii", "blast_radius",
+        "check_autonomy", "check_fault_isolation", "check_independence",
+        "check_independent_scaling", "check_technology_diversity", "dependency_tangles",
+        "failure_impact",
+        "shared_datastores", "shared_deployment_units", "single_points_of_failure",
+    ),
+    "model": (
+        "Architecture", "Channel", "Datastore", "Microservice", "MicroserviceArchitecture",
+        "Service",
+    ),
+    "sketch": ("CorrectedMicroservice", "Platform", "SketchMicroservice"),
+})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import islice
 from typing import NamedTuple
 
 import networkx as nx
@@ -11,7 +12,9 @@ from msatheory.basics.model import Architecture
 from msatheory.theory import Kind, Verdict, Witness, get
 
 __all__ = [
+    "CYCLE_LIMIT",
     "FailureImpact",
+    "Tangle",
     "blast_radii",
     "blast_radius",
     "check_autonomy",
@@ -19,7 +22,7 @@ __all__ = [
     "check_independence",
     "check_independent_scaling",
     "check_technology_diversity",
-    "dependency_cycles",
+    "dependency_tangles",
     "failure_impact",
     "shared_datastores",
     "shared_deployment_units",
@@ -27,29 +30,66 @@ __all__ = [
 ]
 
 
-def dependency_cycles(arch: Architecture, include_async: bool = False) -> list[list[str]]:
-    """One cycle for each tangle of services that reach each other.
+#: Most elementary cycles listed per tangle (:func:`dependency_tangles`).
+CYCLE_LIMIT = 100
 
-    A tangle is a strongly connected component of the call graph (of the whole
-    network N with ``include_async``); each cycle is a closed walk
-    ``[a, b, ..., a]`` starting at the tangle's least name.
+
+class Tangle(NamedTuple):
+    """Services that all reach each other: a strongly connected component of two or more.
+
+    ``members`` are all of them, sorted; ``cycles`` its elementary cycles, each a closed
+    walk ``(a, b, ..., a)`` from its least name, shortest first; ``complete`` is false
+    when there were more than :data:`CYCLE_LIMIT` and the list was cut.
+    """
+
+    members: tuple[str, ...]
+    cycles: tuple[tuple[str, ...], ...]
+    complete: bool
+
+
+def dependency_tangles(arch: Architecture, include_async: bool = False,
+                       limit: int = CYCLE_LIMIT) -> list[Tangle]:
+    """Every tangle of the call graph (of the whole network N with ``include_async``), with
+    its elementary cycles, at most ``limit`` of them, the shortest first.
+
+    Every service on a cycle is a member of exactly one tangle, so none goes unnamed, however
+    many cycles pass through it (Johnson's enumeration, bounded by length and count).
     """
     graph = arch.network if include_async else arch.call_graph
-    cycles = []
-    for tangle in nx.strongly_connected_components(graph):
-        if len(tangle) < 2:
+    tangles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
             continue
-        start = min(tangle)
-        caller = _closest_caller(graph, tangle, start)
-        path = nx.shortest_path(graph.subgraph(tangle), start, caller)
-        cycles.append([*path, start])
-    return sorted(cycles)
+        members = tuple(sorted(component))
+        sub = nx.DiGraph()
+        sub.add_nodes_from(members)
+        sub.add_edges_from(sorted(graph.subgraph(component).edges))
+        cycles, complete = _elementary_cycles(sub, limit)
+        tangles.append(Tangle(members, cycles, complete))
+    return sorted(tangles)
 
 
-def _closest_caller(graph: nx.DiGraph, tangle: set[str], start: str) -> str:
-    """The caller of ``start`` inside the tangle that ``start`` reaches in fewest hops."""
-    hops = nx.single_source_shortest_path_length(graph.subgraph(tangle), start)
-    return min((u for u in graph.predecessors(start) if u in tangle), key=lambda u: (hops[u], u))
+def _elementary_cycles(graph: nx.DiGraph, limit: int) -> tuple[tuple[tuple[str, ...], ...],
+                                                                bool]:
+    """Up to ``limit`` elementary cycles of ``graph``, shortest first, and whether that is
+    all of them. Searches with a doubling length bound, so short cycles come first."""
+    found: set[tuple[str, ...]] = set()
+    bound = 2
+    while True:  # every cycle up to the last bound is found before longer ones are cut
+        found |= {_closed(c) for c in islice(nx.simple_cycles(graph, length_bound=bound),
+                                             limit + 1)}
+        if len(found) > limit or bound >= graph.number_of_nodes():
+            break
+        bound *= 2
+    closed = sorted(found, key=lambda c: (len(c), c))
+    return tuple(closed[:limit]), len(closed) <= limit
+
+
+def _closed(cycle: list[str]) -> tuple[str, ...]:
+    """``cycle`` as a closed walk from its least name: ``[b, a]`` gives ``(a, b, a)``."""
+    start = cycle.index(min(cycle))
+    turned = cycle[start:] + cycle[:start]
+    return (*turned, turned[0])
 
 
 def shared_datastores(arch: Architecture) -> dict[str, list[str]]:
@@ -135,11 +175,20 @@ def single_points_of_failure(arch: Architecture) -> list[str]:
     return _failure_reach(arch)[1]
 
 
-def _cycle_witnesses(arch: Architecture) -> list[Witness]:
-    return [
-        Witness("dependency cycle", tuple(sorted(set(c))), " → ".join(c))
-        for c in dependency_cycles(arch)
-    ]
+def _cycle_witnesses(arch: Architecture, shown: int = 3) -> list[Witness]:
+    """One witness per tangle, naming every member; its first cycles spelled out."""
+    witnesses = []
+    for tangle in dependency_tangles(arch):
+        walks = "; ".join(" → ".join(c) for c in tangle.cycles[:shown])
+        if not tangle.complete:
+            walks += f"; over {len(tangle.cycles)} cycles in all"
+        elif len(tangle.cycles) > shown:
+            walks += f"; and {len(tangle.cycles) - shown} more"
+        cycled = {s for c in tangle.cycles[:shown] for s in c}
+        if cycled != set(tangle.members):
+            walks += f" (all of {', '.join(tangle.members)} reach each other)"
+        witnesses.append(Witness("dependency cycle", tangle.members, walks))
+    return witnesses
 
 
 def _shared_store_witnesses(arch: Architecture) -> list[Witness]:

@@ -48,8 +48,10 @@ class Service:
     """One service s of S, with what Def 1.1.1 and Def 1.1.2 say it has.
 
     ``calls`` are synchronous dependencies (request and wait), ``publishes`` and
-    ``subscribes`` asynchronous topics. ``deployment`` names the unit the service
-    ships in; by default each service is its own unit.
+    ``subscribes`` asynchronous topics. ``monitors`` are the services and data stores
+    it watches (health checks, metrics, telemetry): communication, but no dependency,
+    so no checker counts them. ``deployment`` names the unit the service ships in; by
+    default each service is its own unit.
     """
 
     name: str
@@ -58,6 +60,7 @@ class Service:
     subscribes: tuple[str, ...] = ()
     interfaces: tuple[str, ...] = ()
     datastores: tuple[str, ...] = ()
+    monitors: tuple[str, ...] = ()
     technology: str = ""
     replicas: int = 1
     healthcheck: bool = False
@@ -68,7 +71,8 @@ class Service:
         if not isinstance(self.name, str) or not self.name:
             raise TheoryError(f"a service needs a non-empty name, got {self.name!r}")
         owner = f"service {self.name!r}"
-        for list_field in ("calls", "publishes", "subscribes", "interfaces", "datastores"):
+        for list_field in ("calls", "publishes", "subscribes", "interfaces", "datastores",
+                           "monitors"):
             names = require_names(owner, list_field, getattr(self, list_field))
             object.__setattr__(self, list_field, names)
         if self.name in self.calls:
@@ -151,6 +155,13 @@ class Architecture:
                     )
             for store in service.datastores:
                 self.datastores.setdefault(store, Datastore(store))
+        for service in self.services.values():
+            for watched in service.monitors:
+                if watched not in self.services and watched not in self.datastores:
+                    raise TheoryError(
+                        f"{name}: service {service.name!r} monitors {watched!r}, which is "
+                        "not a service or data store of this architecture"
+                    )
 
     def __repr__(self) -> str:
         return (
@@ -217,6 +228,13 @@ class Architecture:
         graph.add_edges_from((u, v, data) for u, v, data in self.network.edges(data=True)
                              if data["sync"])
         return nx.freeze(graph)
+
+    @cached_property
+    def monitoring(self) -> tuple[tuple[str, str], ...]:
+        """Each ``(watcher, watched)`` pair: monitoring links, kept out of N and every
+        dependency a checker counts."""
+        return tuple(sorted((s.name, watched) for s in self.services.values()
+                            for watched in s.monitors))
 
     @cached_property
     def data_layer(self) -> dict[str, frozenset[str]]:

@@ -1,115 +1,170 @@
-"""Importing a docker-compose file: services, data stores and the calls their addresses show.
+"""Importing docker-compose files: services, data stores and the calls their addresses show.
 
-A compose file lists containers, not an architecture. :func:`import_compose` reads it as
-one, by these rules:
+A compose file lists containers, not an architecture. :func:`import_compose` reads one
+file, and :func:`import_compose_files` several merged as ``docker compose -f ... -f ...``
+merges them (:mod:`~msatheory.check.merge`), by these rules:
 
-* every key of ``services`` is a service, unless its image runs a data store
-  (:func:`~msatheory.check.technologies.recognise`): then it is a data store of that
-  name, and a ``data store by image`` finding says so;
-* a service is reached by its key, its ``hostname``, its ``container_name``, its
-  network ``aliases``, and (from the service that links it) its link alias;
-* an edge is an address: a host named in a service's ``environment``, ``command`` or
-  ``entrypoint`` (:mod:`~msatheory.check.addresses`). One naming a data store is a
-  data store edge, one naming a service a call, one naming the service itself
-  nothing; a URL or ``host:port`` naming nothing deployed is a ``dangling address``;
+* variables are resolved as Compose resolves them: ``${...}`` from the ``.env`` file beside
+  the first file, ``env_file`` entries, and entries with no value (``- CART_ADDR``) from
+  ``.env``; evidence says where each value came from. The shell's environment is not
+  read, and neither is any file outside the first file's folder: such an ``env_file`` or
+  ``.env`` is refused with a finding;
+* every key of ``services`` is a service, unless it runs a data store
+  (:func:`~msatheory.check.technologies.identify`, or addressed as one);
+* a service is reached by its key, its ``hostname``, its ``container_name``, its network
+  ``aliases`` and static IP addresses, and (from the service that links it) its link
+  alias; names are compared without case;
+* an edge is an address in a service's environment, ``command`` or ``entrypoint``
+  (:mod:`~msatheory.check.inference`);
 * ``depends_on`` and ``links`` order start-up and give no edge by themselves: a pair no
   address confirms is a ``start-up order only`` finding;
 * ``healthcheck`` counts unless ``disable: true`` or ``test: ["NONE"]``; any ``ports``
   entry publishes (``expose`` does not); replicas are ``deploy.replicas``, else
   ``scale``, else 1;
-* ``env_file``, ``extends`` and ``include`` are not followed, and a finding says so.
-
-Data stores' own settings are read for their types and technology, not for edges: the
-model has no edges out of a data store.
+* ``extends`` and ``include`` are not followed, and a finding says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from msatheory.check.addresses import (
-    Inferrer,
-    Setting,
-    Unit,
-    architecture_document,
-    environment_setting,
-    store_finding,
-)
+from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
-from msatheory.check.source import Location, Reader, Source, kind_of
-from msatheory.check.system import Finding, System
-from msatheory.check.technologies import identify
+from msatheory.check.environment import Variable, parse_dotenv
+from msatheory.check.inference import Unit, architecture_document, infer
+from msatheory.check.merge import resolve_compose
+from msatheory.check.source import Location, Reader, Source, kind_of, read_text
+from msatheory.check.system import Deployed, Finding, System
+from msatheory.check.technologies import identify, monitoring_tool
+from msatheory.errors import TheoryError
 
-__all__ = ["import_compose"]
+__all__ = ["import_compose", "import_compose_files"]
 
 _COMPOSE_STEMS = ("docker-compose", "compose")
 
 
 @dataclass
 class _Service:
-    """What the compose file says about one of its services."""
+    """What the compose files say about one of their services."""
 
-    name: str
+    unit: Unit
     image: str | None = None
     hosts: set[str] = field(default_factory=set)
     links: dict[str, str] = field(default_factory=dict)
-    settings: list[Setting] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
     order: list[tuple[str, str, Location]] = field(default_factory=list)
-    healthcheck: bool = False
-    exposed: bool = False
-    replicas: int = 1
-    store: tuple[str, str] | None = None
+
+
+class _Project:
+    """The folder Compose works in: where ``.env`` and ``env_file`` paths are read, and
+    the only tree they may be read from."""
+
+    def __init__(self, source: Source):
+        first = Path(source.file())
+        self.folder = first.parent.resolve() if first.is_file() else None
+        self.findings: set[Finding] = set()
+        self.variables: dict[str, Variable] = {}
+        if self.folder is not None and (self.folder / ".env").exists():
+            self.variables = self.read(".env", ".env", "the .env file") or {}
+
+    def read(self, entry: str, place: str, what: str) -> dict[str, Variable] | None:
+        """The variables of file ``entry`` (relative to the folder), or ``None`` with a
+        finding when it is refused or cannot be read."""
+        if self.folder is None:
+            self.findings.add(Finding("not read", place, f"{what} is not read: a file given "
+                                                         "as text or on standard input has "
+                                                         "no folder"))
+            return None
+        path = (self.folder / entry).resolve()
+        if not path.is_relative_to(self.folder):
+            self.findings.add(Finding("refused", place, f"{what} leads outside the folder "
+                                                        f"{self.folder.name}: a check reads "
+                                                        "nothing beyond it"))
+            return None
+        try:
+            text = read_text(path)
+            return parse_dotenv(text, entry, self.variables)
+        except TheoryError as error:
+            self.findings.add(Finding("not read", place, f"{what} cannot be read: "
+                                                         f"{str(error).replace(str(path), entry)}"))
+            return None
 
 
 def import_compose(source: Source) -> System:
     """The system a docker-compose file deploys (origin ``"docker-compose"``)."""
+    return import_compose_files([source])
+
+
+def import_compose_files(sources: Sequence[Source], name: str | None = None) -> System:
+    """The system compose files deploy, merged in order as Compose merges them; ``name``
+    names the files together (by default the first's name)."""
+    project = _Project(sources[0])
+    resolved = resolve_compose(sources, project.variables, name)
+    source = resolved.source
     read = Reader(source)
-    top = source.only("a compose file")
+    top = source.documents[0]
     if not isinstance(top, dict):
-        raise read.fail((), "must be a mapping with services, not "
-                            f"{kind_of(top)}")
+        raise read.fail((), f"must be a mapping with services, not {kind_of(top)}")
     if top.get("services") is None:
         raise read.fail((), "has no services: a compose file lists them under 'services'")
     raw = read.mapping(top["services"], ("services",))
     if not raw:
         raise read.fail(("services",), "lists no service")
-    services = {name: _service(read, name, body) for name, body in raw.items()}
-    findings = _followed(read, top, raw)
-    findings |= _recognise(read, services)
+    services = {key: _service(read, key, body, resolved.notes, project)
+                for key, body in raw.items()}
     _check_order(read, services)
-    inferrer = _infer(read, services)
-    findings |= inferrer.findings | _order_only(read, services, inferrer)
-    document = _document(read, top, services, inferrer)
-    return system_from_document(document, source.name, "docker-compose",
-                                inferrer.inferred, findings)
+    found = infer([s.unit for s in services.values()], _resolver(services),
+                  {h for s in services.values() for h in s.hosts | set(s.links)})
+    findings = (_followed(read, top, raw) | resolved.findings | project.findings
+                | found.findings | _order_only(read, services, found.inferred))
+    units = [s.unit for s in services.values()]
+    document = architecture_document(units, found.inferred,
+                                     lambda problem: read.fail(("services",), problem))
+    given = _name(read, top)
+    if given:
+        document["name"] = given
+    return system_from_document(document, source.name, "docker-compose", found.inferred,
+                                findings, {u.name: u.deployed for u in units})
 
 
 # -- one service ------------------------------------------------------------------------------
 
 
-def _service(read: Reader, name: str, body: object) -> _Service:
+def _service(read: Reader, name: str, body: object, notes: dict[Location, str],
+             project: _Project) -> _Service:
     path: Location = ("services", name)
     read.name(name, path)
     if not isinstance(body, dict):
         raise read.fail(path, f"must be a mapping of the service's settings, not {kind_of(body)}")
-    service = _Service(name, image=read.text(body.get("image"), (*path, "image")))
-    service.hosts = _hosts(read, name, body, path)
+    image = read.text(body.get("image"), (*path, "image"))
+    unit = Unit(name, healthcheck=_healthcheck(read, body.get("healthcheck"),
+                                               (*path, "healthcheck")),
+                exposed=_published(read, body, path), replicas=_replicas(read, body, path))
+    service = _Service(unit, image=image, hosts=_hosts(read, name, body, path))
     links = _links(read, body, path)
-    service.links = {alias: target for _, target, alias in links}
+    service.links = {alias.lower(): target for _, target, alias in links}
     service.order = _depends_on(read, body, path) + [
         (target, "links to", where) for where, target, _ in links]
-    service.settings, service.variables = _environment(read, body, path)
-    service.settings += _commands(read, body, path)
-    service.healthcheck = _healthcheck(read, body.get("healthcheck"), (*path, "healthcheck"))
-    service.exposed = _published(read, body, path)
-    service.replicas = _replicas(read, body, path)
+    settings, service.variables = _environment(read, body, path, notes, project)
+    settings += _commands(read, body, path)
+    unit.settings = [(s, read.place(s.path)) for s in settings]
+    place = read.place((*path, "image") if image is not None else path)
+    found = identify(image, service.variables, name)
+    if found:
+        unit.store, unit.why = found
+        unit.where = place
+    unit.tool = monitoring_tool(image)
+    if unit.tool and not unit.where:
+        unit.where = place
+    unit.deployed = (Deployed("container", name, image or "", unit.healthcheck,
+                              unit.replicas, read.place(path)),)
     return service
 
 
 def _hosts(read: Reader, name: str, body: dict, path: Location) -> set[str]:
-    """The names that reach this service from every other one."""
+    """The names (lower case) and static IP addresses that reach this service."""
     hosts = {name}
     for key in ("hostname", "container_name"):
         value = read.text(body.get(key), (*path, key))
@@ -119,13 +174,17 @@ def _hosts(read: Reader, name: str, body: dict, path: Location) -> set[str]:
     if isinstance(networks, list):
         for i, network in enumerate(networks):
             read.name(network, (*path, "networks", i))
-        return hosts
+        return {h.lower() for h in hosts}
     for net, spec in read.mapping(networks, (*path, "networks")).items():
         where = (*path, "networks", net)
-        aliases = read.mapping(spec, where).get("aliases")
-        for i, alias in enumerate(read.items(aliases, (*where, "aliases"))):
+        settings = read.mapping(spec, where)
+        for i, alias in enumerate(read.items(settings.get("aliases"), (*where, "aliases"))):
             hosts.add(read.name(alias, (*where, "aliases", i)))
-    return hosts
+        for key in ("ipv4_address", "ipv6_address"):
+            address = read.text(settings.get(key), (*where, key))
+            if address and ip_literal(address):
+                hosts.add(ip_literal(address))
+    return {h.lower() for h in hosts}
 
 
 def _links(read: Reader, body: dict, path: Location) -> list[tuple[Location, str, str]]:
@@ -150,24 +209,58 @@ def _depends_on(read: Reader, body: dict, path: Location) -> list[tuple[str, str
             for i, target in enumerate(read.items(value, where))]
 
 
-def _environment(read: Reader, body: dict, path: Location) -> tuple[list[Setting], list[str]]:
-    """The environment's settings, and the names of all its variables."""
+def _environment(read: Reader, body: dict, path: Location, notes: dict[Location, str],
+                 project: _Project) -> tuple[list[Setting], list[str]]:
+    """The settings of the service's variables, ``env_file`` first and ``environment``
+    over it; and the names of all its variables."""
+    values: dict[str, tuple[str, Location, str]] = {}
+    for entry, at in _env_files(read, body, path):
+        variables = project.read(entry, read.place(at), f"the env_file {entry}") or {}
+        for name, variable in variables.items():
+            values[name] = (variable.value, at, f"from {variable.origin}")
     where: Location = (*path, "environment")
     value = body.get("environment")
-    pairs: list[tuple[str, str, Location]] = []
+    pairs: list[tuple[str, str | None, Location]] = []
     if isinstance(value, list):
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise read.fail((*where, i), f"must be NAME=value, not {kind_of(item)}")
             name, equals, text = item.partition("=")
-            pairs.append((name, text if equals else "", (*where, i)))
+            pairs.append((name, text if equals else None, (*where, i)))
     elif value is not None and not isinstance(value, dict):
         raise read.fail(where, f"must be a mapping or a list of NAME=value, not {kind_of(value)}")
     else:
         for name, text in read.mapping(value, where).items():
-            pairs.append((name, read.scalar(text, (*where, name)), (*where, name)))
-    settings = [environment_setting(name, text, place) for name, text, place in pairs]
-    return [s for s in settings if s], [name for name, _, _ in pairs]
+            pairs.append((name, None if text is None else read.scalar(text, (*where, name)),
+                          (*where, name)))
+    for name, text, place in pairs:
+        if text is not None:
+            note = notes.get(place, "")
+            values[name] = (text, place, f"with {note}" if note else "")
+        elif name in project.variables:  # a pass-through entry: Compose takes it from .env
+            variable = project.variables[name]
+            values[name] = (variable.value, place, f"from {variable.origin}")
+    settings = [environment_setting(name, text, place, note=note)
+                for name, (text, place, note) in values.items()]
+    return [s for s in settings if s], list(values) + [n for n, t, _ in pairs if t is None
+                                                       and n not in values]
+
+
+def _env_files(read: Reader, body: dict, path: Location) -> list[tuple[str, Location]]:
+    """The ``env_file`` entries: a path, a list of paths, or of ``{path, required}``."""
+    where: Location = (*path, "env_file")
+    value = body.get("env_file")
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else read.items(value, where)
+    found = []
+    for i, item in enumerate(items):
+        place: Location = where if isinstance(value, str) else (*where, i)
+        if isinstance(item, dict):
+            item = item.get("path")
+            place = (*place, "path")
+        found.append((read.name(item, place), place))
+    return found
 
 
 def _commands(read: Reader, body: dict, path: Location) -> list[Setting]:
@@ -218,32 +311,16 @@ def _replicas(read: Reader, body: dict, path: Location) -> int:
 
 
 def _followed(read: Reader, top: dict, raw: dict) -> set[Finding]:
-    """Findings for what the importer does not read: ``env_file``, ``extends``, ``include``."""
+    """Findings for what the importer does not read: ``extends`` and ``include``."""
     findings = set()
     if top.get("include") is not None:
         findings.add(Finding("not followed", read.place(("include",)),
                              "the files this one includes are not read"))
     for name, body in raw.items():
-        if body.get("env_file") is not None:
-            findings.add(Finding("not followed", read.place(("services", name, "env_file")),
-                                 f"{name}'s env_file is not read: the variables it sets are "
-                                 "not searched for addresses"))
         if body.get("extends") is not None:
             findings.add(Finding("not followed", read.place(("services", name, "extends")),
                                  f"{name} extends a definition that is not read: what it "
                                  "inherits is not imported"))
-    return findings
-
-
-def _recognise(read: Reader, services: dict[str, _Service]) -> set[Finding]:
-    """Mark the services whose image runs a data store; a finding for each."""
-    findings = set()
-    for name, service in services.items():
-        found = identify(service.image, service.variables)
-        if found:
-            service.store, why = found
-            findings.add(store_finding(name, why, service.store[1],
-                                       read.place(("services", name, "image"))))
     return findings
 
 
@@ -252,56 +329,41 @@ def _check_order(read: Reader, services: dict[str, _Service]) -> None:
     for service in services.values():
         for target, verb, where in service.order:
             if target not in services:
-                raise read.fail(where, f"{service.name} {verb} {target!r}, which is not a "
-                                       "service of this file")
+                raise read.fail(where, f"{service.unit.name} {verb} {target!r}, which is not "
+                                       "a service of this file")
 
 
-def _infer(read: Reader, services: dict[str, _Service]) -> Inferrer:
-    """Every edge the services' settings show."""
+def _resolver(services: dict[str, _Service]):
+    """How a host (lower case) resolves from each service: its link aliases first."""
     hosts: dict[str, set[str]] = {}
     for service in services.values():
         for host in service.hosts:
-            hosts.setdefault(host, set()).add(service.name)
+            hosts.setdefault(host, set()).add(service.unit.name)
 
     def resolve(owner: str, host: str) -> set[str] | None:
         linked = services[owner].links.get(host)
-        return {linked} if linked else hosts.get(host)
+        if linked:
+            return {linked}
+        return hosts.get(ip_literal(host) or host)
 
-    known = set(hosts) | {alias for s in services.values() for alias in s.links}
-    stores = {name for name, s in services.items() if s.store}
-    inferrer = Inferrer(resolve, stores, known)
-    for service in services.values():
-        for setting in service.settings:
-            inferrer.scan(service.name, setting, read.place(setting.path))
-    return inferrer
+    return resolve
 
 
-def _order_only(read: Reader, services: dict[str, _Service], inferrer: Inferrer) -> set[Finding]:
+def _order_only(read: Reader, services: dict[str, _Service], inferred) -> set[Finding]:
     """A ``start-up order only`` finding for each ordered pair no address confirms."""
-    confirmed = {(i.source, i.target) for i in inferrer.inferred}
+    confirmed = {(i.source, i.target) for i in inferred}
     findings = set()
     for service in services.values():
-        if service.store:
+        if service.unit.store:
             continue
+        name = service.unit.name
         for target, verb, where in service.order:
-            if (service.name, target) not in confirmed:
+            if (name, target) not in confirmed:
                 findings.add(Finding(
                     "start-up order only", read.place(where),
-                    f"{service.name} {verb} {target}, but nothing in {service.name}'s "
-                    "configuration addresses it"))
+                    f"{name} {verb} {target}, but nothing in {name}'s configuration "
+                    "addresses it"))
     return findings
-
-
-def _document(read: Reader, top: dict, services: dict[str, _Service],
-              inferrer: Inferrer) -> dict[str, object]:
-    """The architecture document the file amounts to."""
-    units = [Unit(n, s.store, s.healthcheck, s.exposed, s.replicas) for n, s in services.items()]
-    document = architecture_document(units, inferrer, lambda problem: read.fail(("services",),
-                                                                                  problem))
-    name = _name(read, top)
-    if name:
-        document["name"] = name
-    return document
 
 
 def _name(read: Reader, top: dict) -> str | None:
@@ -310,7 +372,7 @@ def _name(read: Reader, top: dict) -> str | None:
     given = read.text(top.get("name"), ("name",))
     if given and given.strip():
         return given
-    file = Path(read.source.name)
+    file = Path(read.source.file())
     if file.stem.lower().partition(".")[0] in _COMPOSE_STEMS:
         return file.absolute().parent.name or None
     return None

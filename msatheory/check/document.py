@@ -1,12 +1,17 @@
 """The architecture file: a documented JSON Schema, and a loader into the chapter 1 and 2 models.
 
 The file (YAML or JSON) lists services with their calls, topics, data stores,
-health checks and exposure (Def 1.1.2), an optional gateway (Pattern 4.3.1), and
-optionally each service's functions, interfaces and data entities with their
-domains (Def 2.1.1, Def 2.3.1). The schema, :data:`SCHEMA`, says what is allowed;
-the loader adds what a schema cannot: every call names a declared service, every
-gateway is a service, and a data store is declared when the file has a
-``datastores`` section. Every error names the file, the place and the problem.
+monitoring links, health checks and exposure (Def 1.1.2), an optional gateway
+(Pattern 4.3.1), and optionally each service's functions, interfaces and data
+entities with their domains (Def 2.1.1, Def 2.3.1). The schema, :data:`SCHEMA`, says
+what is allowed; the loader adds what a schema cannot: every call names a declared
+service, every gateway is a service, and a data store is declared when the file has a
+``datastores`` section. A service calling itself makes a ``self-call`` finding, not an
+edge: a self-call is not a dependency between services, in every kind of file.
+
+A valid file is checked by a validator compiled from the schema (fastjsonschema);
+only a file with mistakes loads ``jsonschema``, which lists every mistake at once.
+Every error names the file, the place and the problem, one line each.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import fastjsonschema
 
 from msatheory.basics.model import Architecture, Datastore, Service
-from msatheory.check.source import Location, Source, kind_of, shorten
-from msatheory.check.system import Finding, Inference, System
+from msatheory.check.source import Location, Source, kind_of, shorten, where
+from msatheory.check.system import Deployed, Finding, Inference, System
 from msatheory.check.technologies import recognise
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
 from msatheory.design.granularity import Bounds
@@ -55,7 +60,8 @@ def _inline(node: object, definitions: Mapping[str, object]) -> object:
 
 
 SCHEMA = schema()
-_VALIDATOR = jsonschema.Draft202012Validator(_inline(SCHEMA, SCHEMA["$defs"]))
+_INLINED = _inline(SCHEMA, SCHEMA["$defs"])
+_VALID = fastjsonschema.compile({k: v for k, v in _INLINED.items() if k != "$schema"})
 
 
 def load_architecture(source: Source) -> System:
@@ -70,9 +76,11 @@ def system_from_document(
     origin: str = "architecture",
     inferred: Iterable[Inference] = (),
     findings: Iterable[Finding] = (),
+    deployed: Mapping[str, tuple[Deployed, ...]] | None = None,
 ) -> System:
     """The system described by an architecture ``document`` that an importer built."""
-    return _build(Source(name, (document,)), origin, tuple(inferred), tuple(findings))
+    return _build(Source(name, (document,)), origin, tuple(inferred), tuple(findings),
+                  dict(deployed or {}))
 
 
 # -- schema errors in words -------------------------------------------------------------------
@@ -82,8 +90,8 @@ _JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "a string",
                "null": "empty"}
 
 
-def _problem(error: jsonschema.ValidationError) -> str:
-    """What a schema violation means, in one line."""
+def _problem(error: Any) -> str:
+    """What a schema violation (a ``jsonschema.ValidationError``) means, in one line."""
     kind, expected, value = error.validator, error.validator_value, error.instance
     if kind == "type":
         wanted = [expected] if isinstance(expected, str) else expected
@@ -92,13 +100,6 @@ def _problem(error: jsonschema.ValidationError) -> str:
     if kind == "required":
         missing = [k for k in expected if k not in value]
         return f"is missing the required key {missing[0]!r}"
-    if kind == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(k for k in value if k not in allowed)
-        hint = difflib.get_close_matches(unknown[0], allowed, n=1)
-        return (f"has an unknown key {unknown[0]!r}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else
-                   f"; the keys allowed are {', '.join(allowed)}"))
     if kind == "minProperties":
         return "must not be empty"
     if kind == "pattern":
@@ -120,17 +121,44 @@ def _problem(error: jsonschema.ValidationError) -> str:
     return shorten(error.message, 200)
 
 
-def _validate(source: Source) -> None:
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(source.documents[0]))
-    if error is None:
-        return
+def _mistakes(error: Any) -> list[tuple[Location, str]]:
+    """Each place and problem one schema violation amounts to: an unknown key is told at
+    the key itself, one error per key."""
     path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        found = []
+        for key in sorted(k for k in error.instance if k not in allowed):
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            found.append(((*path, key), "is not a key of this mapping" + (
+                f" (did you mean {hint[0]!r}?)" if hint else
+                f"; the keys allowed are {', '.join(allowed)}")))
+        return found
     if "propertyNames" in error.schema_path:  # a key of the mapping at ``path``
         name = shorten(error.instance)
         problem = (f"has a name longer than {error.validator_value} characters, {name}"
                    if error.validator == "maxLength" else f"has a blank name, {name}")
-        raise source.error(path, problem)
-    raise source.error(path, _problem(error))
+        return [(path, problem)]
+    return [(path, _problem(error))]
+
+
+def _validate(source: Source) -> None:
+    """Nothing when the document fits the schema; else one error naming every mistake."""
+    document = source.documents[0]
+    try:
+        _VALID(document)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
+    import jsonschema  # only a file with mistakes pays for the full validator
+
+    validator = jsonschema.Draft202012Validator(_INLINED)
+    mistakes: dict[tuple[Location, str], None] = {}
+    for error in validator.iter_errors(document):
+        for mistake in _mistakes(jsonschema.exceptions.best_match([error])):
+            mistakes[mistake] = None
+    ordered = sorted(mistakes, key=lambda m: (source.line(m[0]) or 0, where(m[0])))
+    raise TheoryError("\n".join(str(source.error(path, problem)) for path, problem in ordered))
 
 
 # -- building the model -----------------------------------------------------------------------
@@ -147,7 +175,8 @@ def _stem(name: str) -> str:
 
 
 def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
-           findings: tuple[Finding, ...] = ()) -> System:
+           findings: tuple[Finding, ...] = (),
+           deployed: dict[str, tuple[Deployed, ...]] | None = None) -> System:
     if not isinstance(source.documents[0], Mapping):
         raise source.error((), f"must be a mapping, not {kind_of(source.documents[0])}")
     _validate(source)
@@ -157,6 +186,7 @@ def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
     gateway = doc.get("gateway", [])
     gateways = (gateway,) if isinstance(gateway, str) else tuple(gateway)
     _check_references(source, specs, stores_doc, gateways)
+    selves = _self_calls(source, specs)
     stores = [_datastore(name, spec or {}) for name, spec in (stores_doc or {}).items()]
     services = []
     for name, spec in specs.items():
@@ -173,8 +203,19 @@ def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
         design=_design(source, specs, architecture.name),
         bounds=_bounds(source, doc.get("granularity") or {}),
         inferred=tuple(sorted(inferred)),
-        findings=tuple(sorted(findings)),
+        findings=tuple(sorted({*findings, *selves})),
+        deployed=deployed or {},
     )
+
+
+def _self_calls(source: Source, specs: Mapping[str, Mapping[str, Any]]) -> set[Finding]:
+    """A finding for each service that lists itself among its calls (left out of the model)."""
+    return {
+        Finding("self-call", source.place(("services", name, "calls", spec["calls"].index(name))),
+                f"{name} calls itself: a self-call is not a dependency between services, so "
+                "it makes no edge")
+        for name, spec in specs.items() if name in spec.get("calls", ())
+    }
 
 
 def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
@@ -185,11 +226,10 @@ def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
             place: Location = ("gateway", i) if len(gateways) > 1 else ("gateway",)
             raise source.error(place, f"the gateway {name!r} is not a service of this file"
                                       + _suggest(name, specs))
+    used = {store for spec in specs.values() for store in spec.get("datastores", ())}
     for name, spec in specs.items():
         for i, callee in enumerate(spec.get("calls", ())):
-            if callee == name:
-                raise source.error(("services", name, "calls", i), f"{name} calls itself")
-            if callee not in specs:
+            if callee != name and callee not in specs:
                 raise source.error(("services", name, "calls", i),
                                    f"{name} calls {callee!r}, which is not a service of this "
                                    f"file{_suggest(callee, specs)}")
@@ -201,6 +241,12 @@ def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
                 raise source.error(("services", name, "datastores", i),
                                    f"{store!r} is not listed under datastores"
                                    f"{_suggest(store, stores)}")
+        for i, watched in enumerate(spec.get("monitors", ())):
+            known = {*specs, *(stores if stores is not None else used)}
+            if watched not in known:
+                raise source.error(("services", name, "monitors", i),
+                                   f"{name} monitors {watched!r}, which is not a service or "
+                                   f"data store of this file{_suggest(watched, known)}")
     for store in stores or {}:
         if store in specs:
             raise source.error(("datastores", store), f"{store!r} is also a service")
@@ -220,11 +266,12 @@ def _names(items: Iterable[object]) -> tuple[str, ...]:
 def _service(name: str, spec: Mapping[str, Any], exposed: bool) -> Service:
     return Service(
         name,
-        calls=tuple(spec.get("calls", ())),
+        calls=tuple(callee for callee in spec.get("calls", ()) if callee != name),
         publishes=tuple(spec.get("publishes", ())),
         subscribes=tuple(spec.get("subscribes", ())),
         interfaces=_names(spec.get("interfaces", ())),
         datastores=tuple(spec.get("datastores", ())),
+        monitors=tuple(spec.get("monitors", ())),
         technology=spec.get("technology", ""),
         replicas=spec.get("replicas", 1),
         healthcheck=spec.get("healthcheck", False),
@@ -252,7 +299,10 @@ def _design(source: Source, specs: Mapping[str, Mapping[str, Any]], name: str) -
                         f"{service!r} a domain",
                     )
                 elements.append(build(fields))
-        services.append(ServiceSpec.of(service, elements))
+        try:
+            services.append(ServiceSpec.of(service, elements))
+        except TheoryError as error:
+            raise source.error(("services", service), str(error)) from None
     try:
         return Design(services, name=name)
     except TheoryError as error:

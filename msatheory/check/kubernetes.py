@@ -1,56 +1,64 @@
-"""Importing Kubernetes manifests: workloads, the Services that reach them, and their calls.
+"""Importing Kubernetes manifests: the Services callers address, the workloads behind them,
+and their calls.
 
-:func:`import_kubernetes` reads every document of a file (the items of a ``kind: List``
-too) by these rules:
+:func:`import_kubernetes` reads every document of one or several files (the items of a
+``kind: List`` too) by these rules:
 
-* a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod) is a service named
-  by its ``metadata.name``, or ``name.namespace`` when workloads of two namespaces
-  share that name; one whose first container's image runs a data store
-  (:func:`~msatheory.check.technologies.recognise`) is a data store;
-* a Service reaches the workloads of its namespace whose pod template carries every
-  label of its selector;
-* an edge is an address in a container's ``env`` values (``valueFrom`` is not
-  followed), ``command`` or ``args``: ``orders``, ``orders.shop``, ``orders.shop.svc``
-  and ``orders.shop.svc.cluster.local``, with or without port or scheme, reach Service
-  ``orders`` (of the container's namespace when none is given), hence each workload it
-  selects;
-* a workload is health-checked when a container has a readiness or liveness probe,
-  and exposed when a NodePort or LoadBalancer Service or an Ingress backend reaches it;
-  its replicas are ``spec.replicas`` (default 1);
+* callers address Services, so a Service is a service of the architecture, and the
+  workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod) it selects are its
+  replicas: stable and canary Deployments behind Service ``orders`` are one service
+  ``orders`` whose replicas are summed, each workload kept with its image and probes.
+  Workloads that share a Service are one service; a Service whose workloads carry
+  different application labels (``app.kubernetes.io/name``, ``app``, ``k8s-app``) spans
+  several services instead, and addresses naming it reach each. A workload no Service
+  selects is a service of its own name. A name two namespaces share becomes
+  ``name.namespace``;
+* a service is a data store when every workload behind it runs one
+  (:func:`~msatheory.check.technologies.identify` on its first container), or when it is
+  addressed as one;
+* an edge is an address in a container's ``env`` values, its ``envFrom`` and
+  ``valueFrom`` ConfigMaps and Secrets of the same files, ``command`` or ``args``, with
+  ``$(VAR)`` references expanded as the kubelet does: ``orders``, ``orders.shop``,
+  ``orders.shop.svc`` and ``orders.shop.svc.cluster.local``, with or without port or
+  scheme, and a Service's ``clusterIP``, reach Service ``orders`` (of the container's
+  namespace when none is given);
+* a service is health-checked when every workload behind it has a readiness or liveness
+  probe, and exposed when a NodePort or LoadBalancer Service or an Ingress backend
+  reaches it;
 * findings: dangling addresses, Services that select nothing or have no selector,
-  workloads no Service selects, Ingress backends naming no Service, ``envFrom`` not
-  followed, and the objects of other kinds, which are counted, not imported.
+  workloads no Service selects, services made of several workloads, Ingress backends
+  naming no Service, ConfigMaps and Secrets named but absent, and the objects of other
+  kinds, which are counted, not imported.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from msatheory.check.addresses import (
-    Inferrer,
-    Setting,
-    Unit,
-    architecture_document,
-    environment_setting,
-    store_finding,
-)
+from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
+from msatheory.check.inference import Unit, architecture_document, infer
 from msatheory.check.source import Location, Reader, Source, kind_of
-from msatheory.check.system import Finding, System
-from msatheory.check.technologies import identify
+from msatheory.check.system import Deployed, Finding, System
+from msatheory.check.technologies import identify, monitoring_tool
 from msatheory.errors import TheoryError
 
-__all__ = ["WORKLOAD_KINDS", "import_kubernetes"]
+__all__ = ["APP_LABELS", "WORKLOAD_KINDS", "import_kubernetes"]
 
 #: The kinds that run pods, and whether their ``spec`` holds a pod ``template``.
 WORKLOAD_KINDS = {"Deployment": True, "StatefulSet": True, "DaemonSet": True,
                   "ReplicaSet": True, "Pod": False}
+#: Labels that name the application a pod belongs to, most specific first.
+APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
+_READ_KINDS = frozenset({*WORKLOAD_KINDS, "Service", "Ingress", "ConfigMap", "Secret"})
 _EXPOSING_TYPES = frozenset({"NodePort", "LoadBalancer"})
 _DEFAULT = "default"
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
 _CLUSTER_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+){1,2}\.svc(\.cluster\.local)?\.?")
+_REFERENCE = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
 
 
 @dataclass
@@ -77,16 +85,13 @@ class _Workload:
 
     object: _Object
     labels: dict[str, str]
-    image: tuple[str | None, Location] | None
+    image: str | None
+    image_place: str
     variables: list[str]
-    settings: list[Setting]
-    env_from: list[Location]
+    settings: list[tuple[Setting, str]]
     healthcheck: bool
     replicas: int
-    key: str = ""
-    store: tuple[str, str] | None = None
-    exposed: bool = False
-    selected: bool = False
+    services: list[_Service] = field(default_factory=list)
 
 
 @dataclass
@@ -97,34 +102,68 @@ class _Service:
     selector: dict[str, str] | None
     type: str
     external: str | None
+    cluster_ip: str | None
     selects: list[_Workload] = field(default_factory=list)
+    spans: bool = False
+
+
+class _Values:
+    """The ConfigMaps and Secrets of the files: each key's value and where it is."""
+
+    def __init__(self, objects: list[_Object]):
+        self.maps: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
+        for o in objects:
+            if o.kind in ("ConfigMap", "Secret"):
+                self.maps[(o.kind, o.namespace, o.name)] = self._values(o)
+
+    @staticmethod
+    def _values(o: _Object) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for key in ("data", "stringData"):
+            for name, value in o.read.mapping(o.body.get(key), o.at(key)).items():
+                text = o.read.scalar(value, o.at(key, name))
+                if o.kind == "Secret" and key == "data":
+                    try:
+                        text = base64.b64decode(text, validate=True).decode("utf-8")
+                    except ValueError:  # not base64, or not UTF-8 text: holds no address
+                        continue
+                found[name] = (text, f"{o.kind} {o.name}, {o.place(key, name)}")
+        return found
+
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, tuple[str, str]] | None:
+        return self.maps.get((kind, namespace, name))
 
 
 def import_kubernetes(source: Source) -> System:
-    """The system a file of Kubernetes manifests deploys (origin ``"kubernetes"``)."""
+    """The system Kubernetes manifests deploy (origin ``"kubernetes"``); ``source`` may
+    hold the documents of several files (:meth:`~msatheory.check.source.Source.combine`)."""
     objects = _objects(source)
-    workloads = [_workload(o) for o in objects if o.kind in WORKLOAD_KINDS]
+    values = _Values(objects)
+    findings: set[Finding] = set()
+    workloads = [_workload(o, values, findings) for o in objects if o.kind in WORKLOAD_KINDS]
     services = [_service(o) for o in objects if o.kind == "Service"]
     if not workloads:
         raise TheoryError(f"{source.name}: deploys no workload (Deployment, StatefulSet, "
                           "DaemonSet, ReplicaSet or Pod): there is no architecture to check")
-    _name_workloads(workloads)
-    findings = _other_kinds(objects) | _recognise(workloads)
-    findings |= _select(services, workloads)
-    findings |= _ingresses([o for o in objects if o.kind == "Ingress"], services)
+    _check_names(workloads)
+    findings |= _other_kinds(objects) | _select(services, workloads)
     findings |= {Finding("not selected", w.object.place("metadata", "name"),
-                         f"no Service selects {w.object.kind} {w.key}: nothing can address "
-                         "it by a Service name")
-                 for w in workloads if not w.selected}
-    findings |= {Finding("not followed", w.object.read.place(path),
-                         f"{w.key}'s envFrom is not read: the variables it sets are not "
-                         "searched for addresses")
-                 for w in workloads for path in w.env_from}
-    inferrer = _infer(workloads, services)
-    findings |= inferrer.findings
-    document = _document(source, workloads, inferrer)
-    return system_from_document(document, source.name, "kubernetes",
-                                inferrer.inferred, findings)
+                         f"no Service selects {w.object.kind} {w.object.name}: nothing can "
+                         "address it by a Service name")
+                 for w in workloads if not w.services}
+    exposed = _ingresses([o for o in objects if o.kind == "Ingress"], services, findings)
+    groups = _groups(workloads, services)
+    units, unit_of = _units(groups, exposed, findings)
+    found = infer(units, _resolver(services, workloads, unit_of),
+                  {name for s in services for name in _forms(s.object)})
+    findings |= found.findings
+    document = architecture_document(
+        units, found.inferred, lambda problem: TheoryError(f"{source.name}: {problem}"))
+    namespaces = {w.object.namespace for w in workloads}
+    if len(namespaces) == 1 and _DEFAULT not in namespaces:
+        document["name"] = namespaces.pop()
+    return system_from_document(document, source.name, "kubernetes", found.inferred,
+                                findings, {u.name: u.deployed for u in units})
 
 
 # -- objects ----------------------------------------------------------------------------------
@@ -165,19 +204,19 @@ def _other_kinds(objects: list[_Object]) -> set[Finding]:
     """One finding per kind the importer does not read, counting its objects."""
     by_kind: dict[str, list[_Object]] = defaultdict(list)
     for o in objects:
-        if o.kind not in WORKLOAD_KINDS and o.kind not in ("Service", "Ingress"):
+        if o.kind not in _READ_KINDS:
             by_kind[o.kind].append(o)
     return {Finding("not imported", found[0].place("kind"),
                     f"{len(found)} {kind} object{'s' if len(found) > 1 else ''} "
                     f"({', '.join(sorted(o.name or '(unnamed)' for o in found))}): not a "
-                    "workload, Service or Ingress")
+                    "workload, Service, Ingress, ConfigMap or Secret")
             for kind, found in by_kind.items()}
 
 
 # -- workloads --------------------------------------------------------------------------------
 
 
-def _workload(o: _Object) -> _Workload:
+def _workload(o: _Object, values: _Values, findings: set[Finding]) -> _Workload:
     read = o.read
     spec = read.mapping(o.body.get("spec"), o.at("spec"))
     if WORKLOAD_KINDS[o.kind]:
@@ -195,24 +234,21 @@ def _workload(o: _Object) -> _Workload:
     labels = {key: read.scalar(value, (*labels_path, key))
               for key, value in read.mapping(metadata.get("labels"), labels_path).items()}
     containers = _containers(read, pod, pod_path, "containers")
-    image = None  # the first container's image and variables decide its technology
-    if containers:
-        first, spec_of_first = containers[0]
-        image = (read.text(spec_of_first.get("image"), (*first, "image")), (*first, "image"))
-    settings, variables, env_from = [], [], []
-    for p, c in containers + _containers(read, pod, pod_path, "initContainers"):
-        found, names = _settings(read, c, p)
+    image, image_place, variables = None, o.place("metadata", "name"), []
+    settings: list[tuple[Setting, str]] = []
+    for i, (path, container) in enumerate(
+            containers + _containers(read, pod, pod_path, "initContainers")):
+        found, names = _settings(o, container, path, values, findings)
         settings += found
-        if p == (containers[0][0] if containers else None):
-            variables = names
-        if c.get("envFrom") is not None:
-            env_from.append((*p, "envFrom"))
+        if i == 0 and containers:  # the first container decides the technology
+            image = read.text(container.get("image"), (*path, "image"))
+            image_place, variables = read.place((*path, "image")), names
     probes = any(c.get(probe) is not None for _, c in containers
                  for probe in ("readinessProbe", "livenessProbe"))
     replicas = 1
     if o.kind in ("Deployment", "StatefulSet", "ReplicaSet") and spec.get("replicas") is not None:
         replicas = read.count(spec["replicas"], o.at("spec", "replicas"))
-    return _Workload(o, labels, image, variables, settings, env_from, probes, replicas)
+    return _Workload(o, labels, image, image_place, variables, settings, probes, replicas)
 
 
 def _containers(read: Reader, pod: dict, pod_path: Location,
@@ -227,56 +263,109 @@ def _containers(read: Reader, pod: dict, pod_path: Location,
     return found
 
 
-def _settings(read: Reader, container: dict, path: Location) -> tuple[list[Setting], list[str]]:
-    """A container's env values, command and args; and its variables' names."""
-    settings, names = [], []
+def _settings(o: _Object, container: dict, path: Location, values: _Values,
+              findings: set[Finding]) -> tuple[list[tuple[Setting, str]], list[str]]:
+    """A container's variables (``envFrom``, then ``env`` over them), command and args;
+    and its variables' names."""
+    read = o.read
+    variables: dict[str, tuple[str, Location, str]] = {}
+    for i, source in enumerate(read.items(container.get("envFrom"), (*path, "envFrom"))):
+        where: Location = (*path, "envFrom", i)
+        entry = read.mapping(source, where)
+        prefix = read.text(entry.get("prefix"), (*where, "prefix")) or ""
+        for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            if entry.get(key) is None:
+                continue
+            ref = read.mapping(entry[key], (*where, key))
+            name = read.name(ref.get("name"), (*where, key, "name"))
+            found = _lookup(o, values, kind, name, ref, (*where, key), findings)
+            for variable, (text, origin) in (found or {}).items():
+                variables[prefix + variable] = (text, where, f"from {origin}")
     for i, variable in enumerate(read.items(container.get("env"), (*path, "env"))):
-        where: Location = (*path, "env", i)
+        where = (*path, "env", i)
         entry = read.mapping(variable, where)
         name = read.name(entry.get("name"), (*where, "name"))
-        names.append(name)
-        value = read.scalar(entry.get("value"), (*where, "value"))
-        setting = environment_setting(name, value, (*where, "value"),
-                                      bare=bool(_CLUSTER_NAME.fullmatch(value.strip())))
+        if entry.get("valueFrom") is not None:
+            resolved = _value_from(o, values, entry["valueFrom"], (*where, "valueFrom"),
+                                   findings)
+            if resolved is not None:
+                variables[name] = (resolved[0], where, f"from {resolved[1]}")
+            continue
+        raw = read.scalar(entry.get("value"), (*where, "value"))
+        expanded = _expand(raw, {k: v[0] for k, v in variables.items()})
+        variables[name] = (expanded, (*where, "value"), "")
+    settings = []
+    known = {k: v[0] for k, v in variables.items()}
+    for name, (text, where, note) in variables.items():
+        setting = environment_setting(name, text, where, note=note,
+                                      bare=bool(_CLUSTER_NAME.fullmatch(text.strip())))
         if setting:
-            settings.append(setting)
+            settings.append((setting, read.place(where)))
     for key in ("command", "args"):
         parts = read.items(container.get(key), (*path, key))
-        text = " ".join(read.scalar(part, (*path, key, i)) for i, part in enumerate(parts))
+        text = " ".join(_expand(read.scalar(part, (*path, key, i)), known)
+                        for i, part in enumerate(parts))
         if text:
-            settings.append(Setting(key, text, (*path, key), command=True))
-    return settings, names
+            settings.append((Setting(key, text, (*path, key), command=True),
+                             read.place((*path, key))))
+    return settings, list(variables)
 
 
-def _name_workloads(workloads: list[_Workload]) -> None:
-    """``name``, or ``name.namespace`` when two namespaces have a workload of that name."""
-    namespaces: dict[str, set[str]] = defaultdict(set)
-    for w in workloads:
-        namespaces[w.object.name].add(w.object.namespace)
-    seen: dict[str, _Workload] = {}
+def _lookup(o: _Object, values: _Values, kind: str, name: str, ref: dict, where: Location,
+            findings: set[Finding]) -> dict[str, tuple[str, str]] | None:
+    """The keys of ConfigMap or Secret ``name`` in ``o``'s namespace; a finding when it is
+    not in the files (and not ``optional``)."""
+    found = values.get(kind, o.namespace, name)
+    if found is None and ref.get("optional") is not True:
+        findings.add(Finding("not found", o.read.place(where),
+                             f"{o.kind} {o.name} reads {kind} {name}, which is not in "
+                             f"namespace {o.namespace} in these files: its variables are "
+                             "not searched for addresses"))
+    return found
+
+
+def _value_from(o: _Object, values: _Values, value: object, where: Location,
+                findings: set[Finding]) -> tuple[str, str] | None:
+    """The value and origin of an ``env`` entry's ``configMapKeyRef`` or ``secretKeyRef``."""
+    read = o.read
+    source = read.mapping(value, where)
+    for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+        if source.get(key) is None:
+            continue
+        ref = read.mapping(source[key], (*where, key))
+        name = read.name(ref.get("name"), (*where, key, "name"))
+        wanted = read.name(ref.get("key"), (*where, key, "key"))
+        found = _lookup(o, values, kind, name, ref, (*where, key), findings)
+        if found is not None and wanted in found:
+            return found[wanted]
+    return None
+
+
+def _expand(text: str, variables: dict[str, str]) -> str:
+    """``$(VAR)`` replaced by the value of a variable defined before, as the kubelet does;
+    ``$$`` is a literal ``$`` and an unknown reference stays as written."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group() == "$$":
+            return "$"
+        return variables.get(match.group(1), match.group())
+    return _REFERENCE.sub(replace, text) if "$" in text else text
+
+
+def _check_names(workloads: list[_Workload]) -> None:
+    """No two workloads of one namespace share a name."""
+    seen: dict[tuple[str, str], _Workload] = {}
     for w in workloads:
         o = w.object
-        w.key = o.name if len(namespaces[o.name]) == 1 else f"{o.name}.{o.namespace}"
-        if w.key in seen:
-            first = seen[w.key].object
+        key = (o.namespace, o.name)
+        if key in seen:
+            first = seen[key].object
             raise o.read.fail(o.at("metadata", "name"),
-                              f"a second workload named {w.key} in namespace {o.namespace} "
+                              f"a second workload named {o.name} in namespace {o.namespace} "
                               f"(the first is {first.kind} at {first.place('metadata', 'name')})")
-        seen[w.key] = w
+        seen[key] = w
 
 
-def _recognise(workloads: list[_Workload]) -> set[Finding]:
-    """Mark the workloads whose first container runs a data store; a finding for each."""
-    findings = set()
-    for w in workloads:
-        found = identify(w.image[0], w.variables) if w.image else None
-        if found:
-            w.store, why = found
-            findings.add(store_finding(w.key, why, w.store[1], w.object.read.place(w.image[1])))
-    return findings
-
-
-# -- Services and Ingresses -------------------------------------------------------------------
+# -- Services, Ingresses and the services they make -------------------------------------------
 
 
 def _service(o: _Object) -> _Service:
@@ -286,11 +375,18 @@ def _service(o: _Object) -> _Service:
     selector = {k: read.scalar(v, o.at("spec", "selector", k)) for k, v in raw.items()}
     kind = read.text(spec.get("type"), o.at("spec", "type")) or "ClusterIP"
     external = read.text(spec.get("externalName"), o.at("spec", "externalName"))
-    return _Service(o, selector or None, kind, external)
+    cluster_ip = read.text(spec.get("clusterIP"), o.at("spec", "clusterIP"))
+    return _Service(o, selector or None, kind, external, ip_literal(cluster_ip or ""))
+
+
+def _application(w: _Workload) -> str | None:
+    return next((f"{label}={w.labels[label]}" for label in APP_LABELS if label in w.labels),
+                None)
 
 
 def _select(services: list[_Service], workloads: list[_Workload]) -> set[Finding]:
-    """Match each Service to the workloads it selects; findings for those that select none."""
+    """Match each Service to the workloads it selects; findings for those that select none
+    and those that span several applications."""
     by_label: dict[tuple[str, str, str], list[_Workload]] = defaultdict(list)
     for w in workloads:
         for label in w.labels.items():
@@ -308,8 +404,15 @@ def _select(services: list[_Service], workloads: list[_Workload]) -> set[Finding
         s.selects = [w for w in by_label[(o.namespace, *first)]
                      if all(w.labels.get(k) == v for k, v in s.selector.items())]
         for w in s.selects:
-            w.selected = True
-            w.exposed = w.exposed or s.type in _EXPOSING_TYPES
+            w.services.append(s)
+        applications = {_application(w) for w in s.selects}
+        if len(applications) > 1 and None not in applications:
+            s.spans = True
+            findings.add(Finding("spans services", o.place("spec", "selector"),
+                                 f"Service {o.name} selects workloads of "
+                                 f"{len(applications)} applications "
+                                 f"({', '.join(sorted(map(str, applications)))}): it is read "
+                                 "as several services, and an address naming it reaches each"))
         if not s.selects:
             labels = ", ".join(f"{k}={v}" for k, v in sorted(s.selector.items()))
             findings.add(Finding("selects no workload", o.place("spec", "selector"),
@@ -342,10 +445,12 @@ def _backend(read: Reader, value: object, path: Location) -> list[tuple[object, 
     return [(service["name"], (*path, "service", "name"))] if "name" in service else []
 
 
-def _ingresses(ingresses: list[_Object], services: list[_Service]) -> set[Finding]:
-    """Expose what each Ingress backend reaches; a finding for a backend naming no Service."""
+def _ingresses(ingresses: list[_Object], services: list[_Service],
+               findings: set[Finding]) -> set[int]:
+    """The workloads (by ``id``) an exposing Service or an Ingress backend reaches; a
+    finding for a backend naming no Service."""
     by_name = {(s.object.namespace, s.object.name): s for s in services}
-    findings = set()
+    exposed = {id(w) for s in services if s.type in _EXPOSING_TYPES for w in s.selects}
     for o in ingresses:
         for name, where in _backends(o):
             service = by_name.get((o.namespace, name))
@@ -354,32 +459,111 @@ def _ingresses(ingresses: list[_Object], services: list[_Service]) -> set[Findin
                                      f"Ingress {o.name} routes to Service {name}, which is not "
                                      f"in namespace {o.namespace} in this file"))
                 continue
-            for w in service.selects:
-                w.exposed = True
-    return findings
+            exposed |= {id(w) for w in service.selects}
+    return exposed
 
 
-# -- edges ------------------------------------------------------------------------------------
+def _groups(workloads: list[_Workload], services: list[_Service]) -> list[list[_Workload]]:
+    """The workloads that are one service: those a Service (not spanning) selects together."""
+    parent = {id(w): id(w) for w in workloads}
+
+    def root(key: int) -> int:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for s in services:
+        if not s.spans:
+            for w in s.selects[1:]:
+                parent[root(id(w))] = root(id(s.selects[0]))
+    groups: dict[int, list[_Workload]] = defaultdict(list)
+    for w in workloads:
+        groups[root(id(w))].append(w)
+    return list(groups.values())
 
 
-def _infer(workloads: list[_Workload], services: list[_Service]) -> Inferrer:
-    """Every edge the workloads' settings show."""
+def _group_name(group: list[_Workload]) -> tuple[str, str, _Service | None]:
+    """A group's ``(name, namespace, Service)``: the Service selecting most of it (then the
+    shortest name, then the first alphabetically), else the lone workload's own name."""
+    services = {id(s): s for w in group for s in w.services if not s.spans}
+    if not services:
+        o = group[0].object
+        return o.name, o.namespace, None
+    best = min(services.values(),
+               key=lambda s: (-len(s.selects), len(s.object.name), s.object.name))
+    return best.object.name, best.object.namespace, best
+
+
+def _units(groups: list[list[_Workload]], exposed: set[int],
+           findings: set[Finding]) -> tuple[list[Unit], dict[int, str]]:
+    """A unit per group, named ``name`` or ``name.namespace`` when two namespaces share a
+    name; and the unit of each workload (by ``id``)."""
+    named = sorted(((_group_name(group), group) for group in groups),
+                   key=lambda pair: pair[0][2] is None)  # Services name first
+    namespaces: dict[str, set[str]] = defaultdict(set)
+    for (name, namespace, _), _ in named:
+        namespaces[name].add(namespace)
+    units: list[Unit] = []
+    unit_of: dict[int, str] = {}
+    taken: set[str] = set()
+    for (name, namespace, service), group in named:
+        key = name if len(namespaces[name]) == 1 else f"{name}.{namespace}"
+        if key in taken:  # a workload of the same name as a Service in its namespace
+            key = f"{key} ({group[0].object.kind})"
+        taken.add(key)
+        units.append(_unit(key, group, exposed, service, findings))
+        unit_of.update((id(w), key) for w in group)
+    return units, unit_of
+
+
+def _unit(key: str, group: list[_Workload], exposed: set[int], service: _Service | None,
+          findings: set[Finding]) -> Unit:
+    """One service (or data store) made of the workloads of ``group``."""
+    first = group[0]
+    unit = Unit(key, settings=[s for w in group for s in w.settings],
+                healthcheck=all(w.healthcheck for w in group),
+                exposed=any(id(w) in exposed for w in group),
+                replicas=sum(w.replicas for w in group),
+                deployed=tuple(Deployed(w.object.kind, w.object.name, w.image or "",
+                                        w.healthcheck, w.replicas,
+                                        w.object.place("metadata", "name")) for w in group))
+    stores = [identify(w.image, w.variables, service.object.name if service else w.object.name)
+              for w in group]
+    if all(stores):
+        (unit.store, unit.why), unit.where = stores[0], first.image_place
+    unit.tool = monitoring_tool(first.image)
+    if unit.tool:
+        unit.where = unit.where or first.image_place
+    if len(group) > 1:
+        parts = " + ".join(str(w.replicas) for w in group)
+        names = ", ".join(f"{w.object.kind} {w.object.name}" for w in group)
+        assert service is not None
+        findings.add(Finding("several workloads", service.object.place("metadata", "name"),
+                             f"Service {service.object.name} selects {names}: one service, "
+                             f"{key}, with {unit.replicas} replicas ({parts})"))
+    return unit
+
+
+# -- addresses --------------------------------------------------------------------------------
+
+
+def _resolver(services: list[_Service], workloads: list[_Workload], unit_of: dict[int, str]):
+    """How a host (lower case) resolves from each unit: through the Service it names."""
     by_name = {(s.object.namespace, s.object.name): s for s in services}
-    namespace = {w.key: w.object.namespace for w in workloads}
+    by_ip = {s.cluster_ip: s for s in services if s.cluster_ip}
+    home = {unit_of[id(w)]: w.object.namespace for w in workloads}
 
     def resolve(owner: str, host: str) -> list[str] | None:
-        for ns, name in _readings(host.lower().rstrip("."), namespace[owner]):
-            if (ns, name) in by_name:
-                return [w.key for w in by_name[(ns, name)].selects]
-        return None
+        ip = ip_literal(host)
+        candidates = [by_ip[ip]] if ip in by_ip else [
+            by_name[pair] for pair in _readings(host, home[owner])
+            if pair in by_name][:1]
+        if not candidates:
+            return None
+        return sorted({unit_of[id(w)] for w in candidates[0].selects})
 
-    known = {name for s in services for name in _forms(s.object)}
-    stores = {w.key for w in workloads if w.store}
-    inferrer = Inferrer(resolve, stores, known)
-    for w in workloads:
-        for s in w.settings:
-            inferrer.scan(w.key, s, w.object.read.place(s.path))
-    return inferrer
+    return resolve
 
 
 def _readings(host: str, home: str) -> list[tuple[str, str]]:
@@ -405,16 +589,3 @@ def _forms(o: _Object) -> list[str]:
     base = f"{o.name}.{o.namespace}"
     return [o.name, base, f"{base}.svc", f"{base}.svc.cluster.local"]
 
-
-# -- the whole file ---------------------------------------------------------------------------
-
-
-def _document(source: Source, workloads: list[_Workload],
-              inferrer: Inferrer) -> dict[str, object]:
-    units = [Unit(w.key, w.store, w.healthcheck, w.exposed, w.replicas) for w in workloads]
-    document = architecture_document(
-        units, inferrer, lambda problem: TheoryError(f"{source.name}: {problem}"))
-    namespaces = {w.object.namespace for w in workloads}
-    if len(namespaces) == 1 and _DEFAULT not in namespaces:
-        document["name"] = namespaces.pop()
-    return document

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from msatheory.basics.features import (
+    CYCLE_LIMIT,
+    Tangle,
     blast_radii,
     check_autonomy,
     check_fault_isolation,
     check_independence,
     check_independent_scaling,
     check_technology_diversity,
-    dependency_cycles,
+    dependency_tangles,
     shared_datastores,
     single_points_of_failure,
 )
@@ -69,14 +71,14 @@ class Report:
         return all(v.holds for v in self.verdicts)
 
     @cached_property
-    def cycles(self) -> list[list[str]]:
-        """One cycle of synchronous calls per tangle (Axiom 1.1.1)."""
-        return dependency_cycles(self.system.architecture)
+    def cycles(self) -> list[Tangle]:
+        """The tangles of synchronous calls, with their elementary cycles (Axiom 1.1.1)."""
+        return dependency_tangles(self.system.architecture)
 
     @cached_property
-    def cycles_including_async(self) -> list[list[str]]:
+    def cycles_including_async(self) -> list[Tangle]:
         """The same, once publish/subscribe edges count too."""
-        return dependency_cycles(self.system.architecture, include_async=True)
+        return dependency_tangles(self.system.architecture, include_async=True)
 
     @cached_property
     def blast_radius(self) -> dict[str, int]:
@@ -94,18 +96,21 @@ class Report:
             "services": {
                 name: {"calls": list(s.calls), "publishes": list(s.publishes),
                        "subscribes": list(s.subscribes), "datastores": list(s.datastores),
-                       "healthcheck": s.healthcheck, "exposed": s.exposed,
-                       "replicas": s.replicas}
+                       "monitors": list(s.monitors), "healthcheck": s.healthcheck,
+                       "exposed": s.exposed, "replicas": s.replicas,
+                       **self._deployed(name)}
                 for name, s in sorted(arch.services.items())
             },
             "datastores": {
                 name: {"technology": d.technology, "kind": d.kind,
-                       "users": sorted(arch.data_layer[name])}
+                       "users": sorted(arch.data_layer[name]), **self._deployed(name)}
                 for name, d in sorted(arch.datastores.items())
             },
             "gateways": list(self.system.gateways),
-            "cycles": self.cycles,
-            "cycles_including_async": self.cycles_including_async,
+            "cycles": [_tangle(t) for t in self.cycles],
+            "cycles_including_async": [_tangle(t) for t in self.cycles_including_async],
+            "cycle_limit": CYCLE_LIMIT,
+            "monitoring": [list(pair) for pair in arch.monitoring],
             "shared_datastores": shared_datastores(arch),
             "blast_radius": self.blast_radius,
             "single_points_of_failure": single_points_of_failure(arch),
@@ -115,6 +120,10 @@ class Report:
             "inferred": [i.as_dict() for i in self.system.inferred],
             "findings": [f.as_dict() for f in self.system.findings],
         }
+
+    def _deployed(self, name: str) -> dict[str, object]:
+        deployed = self.system.deployed.get(name)
+        return {"deployed": [d.as_dict() for d in deployed]} if deployed else {}
 
     def __str__(self) -> str:
         return "\n".join(self._lines())
@@ -126,7 +135,8 @@ class Report:
         gateways = ", ".join(system.gateways) or "none named"
         counts = ", ".join(_count(n, what) for n, what in (
             (len(arch.services), "service"), (calls, "call"), (topics, "topic"),
-            (len(arch.datastores), "data store")))
+            (len(arch.datastores), "data store"))
+            + ((len(arch.monitoring), "monitoring link"),) * bool(arch.monitoring))
         lines = [f"{arch.name}: {system.file} ({system.origin})",
                  f"  {counts}; gateway: {gateways}", ""]
         for verdict in self.verdicts:
@@ -137,10 +147,17 @@ class Report:
         ranked = sorted(self.blast_radius.items(), key=lambda kv: (-kv[1], kv[0]))
         width = max(len(name) for name, _ in ranked[:SHOWN])
         lines += _capped([f"  {name:<{width}}  {count}" for name, count in ranked], "services")
-        extra = [c for c in self.cycles_including_async if c not in self.cycles]
+        extra = [t for t in self.cycles_including_async if t not in self.cycles]
         if extra:
             lines += ["", "Cycles once publish/subscribe edges count (not a violation):"]
-            lines += _capped([f"  {' → '.join(c)}" for c in extra], "cycles")
+            lines += _capped([f"  {' → '.join(t.cycles[0])}"
+                              + (f" (and {len(t.cycles) - 1} more, through "
+                                 f"{', '.join(t.members)})" if len(t.cycles) > 1 else "")
+                              for t in extra], "cycles")
+        if arch.monitoring:
+            lines += ["", f"Monitoring links ({len(arch.monitoring)}, not dependencies):"]
+            lines += _capped([f"  {a} monitors {b}" for a, b in arch.monitoring],
+                             "monitoring links")
         if system.inferred:
             lines += ["", f"Edges inferred from the file ({len(system.inferred)}):"]
             lines += _capped([f"  {i}" for i in system.inferred], "inferred edges")
@@ -151,6 +168,11 @@ class Report:
         lines += ["", f"{len(self.verdicts)} statements checked: "
                       f"{len(self.verdicts) - failed} hold, {failed} violated."]
         return lines
+
+
+def _tangle(tangle: Tangle) -> dict[str, object]:
+    return {"services": list(tangle.members), "cycles": [list(c) for c in tangle.cycles],
+            "complete": tangle.complete}
 
 
 def _count(n: int, what: str) -> str:

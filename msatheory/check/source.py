@@ -14,24 +14,31 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
 from msatheory.errors import TheoryError
 
 __all__ = [
+    "COMPOSE_TAGS",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_DIGITS",
     "MAX_VALUES",
+    "STDIN",
     "Location",
     "Reader",
     "Source",
     "kind_of",
     "parse",
     "read",
+    "read_text",
     "shorten",
     "where",
 ]
@@ -42,12 +49,22 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 #: Most values a document may hold once its aliases are expanded.
 MAX_VALUES = 1_000_000
+#: Most digits a whole number may have (Python's own limit on converting text).
+MAX_DIGITS = 4300
 
 Location = tuple[str | int, ...]
 """A place in a document: mapping keys and list indices from the top."""
 
+T = TypeVar("T")
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE = "tag:yaml.org,2002:merge"
+_RESOLVER = yaml.resolver.Resolver()
+_COLLECTIONS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
+
+#: docker compose's merge tags: ``!reset`` clears what earlier files set, ``!override``
+#: replaces it instead of merging. Read on any value; only compose files may use them.
+COMPOSE_TAGS = frozenset({"!reset", "!override"})
 
 
 def where(path: Location) -> str:
@@ -67,34 +84,69 @@ def _plain(key: str) -> bool:
 
 @dataclass(frozen=True)
 class Source:
-    """The documents of one file, with the line where each value starts.
+    """The documents of one file, or of several read as one, with where each value starts.
 
     ``documents`` holds one entry for JSON and single-document YAML, several for
-    multi-document YAML (``---``). ``lines[i]`` maps paths of document ``i`` to
-    1-based line numbers.
+    multi-document YAML (``---``) or several files. ``lines[i]`` maps paths of
+    document ``i`` to 1-based line numbers. ``files[i]``, when given, maps paths of
+    document ``i`` to the file they come from (the nearest enclosing path decides):
+    documents of several files (:meth:`combine`) and compose files merged into one
+    carry it. ``tags[i]`` maps paths to the docker compose merge tag (``!reset``,
+    ``!override``) written on them.
     """
 
     name: str
     documents: tuple[object, ...]
     lines: tuple[dict[Location, int], ...] = field(repr=False, default=())
+    files: tuple[dict[Location, str], ...] = field(repr=False, default=())
+    tags: tuple[dict[Location, str], ...] = field(repr=False, default=())
+
+    @classmethod
+    def combine(cls, name: str, sources: Sequence[Source]) -> Source:
+        """The documents of ``sources`` as one source called ``name``, each remembering
+        its file."""
+        documents, lines, files, tags = [], [], [], []
+        for source in sources:
+            for i, document in enumerate(source.documents):
+                documents.append(document)
+                lines.append(source.lines[i] if i < len(source.lines) else {})
+                files.append({(): source.name, **(source.files[i] if source.files else {})})
+                tags.append(source.tags[i] if source.tags else {})
+        return cls(name, tuple(documents), tuple(lines), tuple(files), tuple(tags))
 
     def line(self, path: Location, document: int = 0) -> int | None:
         """The line of ``path``, or of its nearest enclosing value that has one."""
         if document >= len(self.lines):
             return None
-        known = self.lines[document]
-        for end in range(len(path), -1, -1):
-            if path[:end] in known:
-                return known[path[:end]]
-        return None
+        return _nearest(self.lines[document], path)
+
+    def file(self, path: Location = (), document: int = 0) -> str:
+        """The file ``path`` of ``document`` comes from."""
+        if document >= len(self.files):
+            return self.name
+        return _nearest(self.files[document], path) or self.name
 
     def place(self, path: Location, document: int = 0) -> str:
-        """``services.orders.calls[0] (line 7)``, with the document when there are several."""
+        """``services.orders.calls[0] (line 7)``, with the document when its file holds
+        several, and with the file when this source reads several."""
+        local = self._local(path, document)
+        return f"{self.file(path, document)}: {local}" if self.files else local
+
+    def _local(self, path: Location, document: int) -> str:
         line = self.line(path, document)
         text = where(path)
-        if len(self.documents) > 1:
-            text = f"document {document + 1}, {text}"
+        number, count = self._numbering.get(document, (0, 1))
+        if count > 1:
+            text = f"document {number + 1}, {text}"
         return f"{text} (line {line})" if line is not None else text
+
+    @cached_property
+    def _numbering(self) -> dict[int, tuple[int, int]]:
+        """Each document's index among those of its file, and how many its file holds."""
+        by_file: dict[str, list[int]] = {}
+        for i in range(len(self.documents)):
+            by_file.setdefault(self.file((), i), []).append(i)
+        return {i: (n, len(group)) for group in by_file.values() for n, i in enumerate(group)}
 
     def only(self, what: str) -> object:
         """The one document of a file that holds one (``what``: "a compose file")."""
@@ -104,14 +156,38 @@ class Source:
         return self.documents[0]
 
     def error(self, path: Location, problem: str, document: int = 0) -> TheoryError:
-        """A one-line error naming this file, the place and the problem."""
-        return TheoryError(f"{self.name}: {self.place(path, document)}: {problem}")
+        """A one-line error naming the file, the place and the problem."""
+        return TheoryError(f"{self.file(path, document)}: {self._local(path, document)}: "
+                           f"{problem}")
+
+
+def _nearest(known: dict[Location, T], path: Location) -> T | None:
+    """The value of ``path`` in ``known``, or of its nearest enclosing path."""
+    for end in range(len(path), -1, -1):
+        if path[:end] in known:
+            return known[path[:end]]
+    return None
+
+
+#: The file name that means standard input.
+STDIN = "-"
 
 
 def read(path: str | Path) -> Source:
-    """Read ``path`` as YAML, or as JSON when its name ends in ``.json``."""
-    file = Path(path)
+    """Read ``path`` as YAML, or as JSON when its name ends in ``.json``; ``-`` reads
+    standard input (JSON when it starts with ``{``)."""
+    text = read_text(path)
+    if str(path) == STDIN:
+        return parse(text, "<stdin>", as_json=text.lstrip().startswith("{"))
+    return parse(text, str(path), as_json=Path(path).suffix.lower() == ".json")
+
+
+def read_text(path: str | Path) -> str:
+    """The text of ``path`` (``-``: standard input), refusing what is not UTF-8 text."""
     name = str(path)
+    if name == STDIN:
+        return _decode(sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>")
+    file = Path(path)
     try:
         if file.is_dir():
             raise TheoryError(f"{name}: is a directory, not a file")
@@ -125,10 +201,12 @@ def read(path: str | Path) -> Source:
         raise TheoryError(f"{name}: permission denied") from None
     except OSError as error:
         raise TheoryError(f"{name}: cannot be read ({error.strerror or error})") from None
-    return parse(_decode(data, name), name, as_json=file.suffix.lower() == ".json")
+    return _decode(data, name)
 
 
 def _decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise TheoryError(f"{name}: is more than the {MAX_BYTES} bytes read")
     if b"\0" in data:
         raise TheoryError(f"{name}: is a binary file (it contains NUL bytes), not YAML or JSON")
     try:
@@ -158,13 +236,15 @@ def parse(text: str, name: str = "<text>", as_json: bool = False) -> Source:
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise TheoryError(f"{name}: holds no YAML document (only comments or blank lines)")
-    documents, lines = [], []
+    documents, lines, tags = [], [], []
     for index, node in enumerate(nodes):
         build = _Builder(name, index if len(nodes) > 1 else None)
         build.measure(node)
         documents.append(build.value(node, ()))
         lines.append(build.lines)
-    return Source(name, tuple(documents), tuple(lines))
+        tags.append(build.tags)
+    return Source(name, tuple(documents), tuple(lines),
+                  tags=tuple(tags) if any(tags) else ())
 
 
 def _one_line(text: str) -> str:
@@ -192,8 +272,16 @@ def _parse_json(text: str, name: str) -> Source:
     def constant(word: str) -> object:
         raise TheoryError(f"{name}: {word} is not a JSON number")
 
+    def whole(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            line = text[: text.find(digits)].count("\n") + 1
+            raise TheoryError(f"{name}: line {line}: a number of {len(digits.lstrip('-'))} "
+                              f"digits is longer than the {MAX_DIGITS} read")
+        return int(digits)
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant,
+                          parse_int=whole)
     except json.JSONDecodeError as error:
         raise TheoryError(
             f"{name}: line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"
@@ -236,6 +324,7 @@ class _Builder:
         self.name = name
         self.document = document
         self.lines: dict[Location, int] = {}
+        self.tags: dict[Location, str] = {}
         self.active: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -280,6 +369,10 @@ class _Builder:
     def value(self, node: yaml.Node, path: Location) -> object:
         """Plain data for ``node`` (measured first), recording the line of ``path``."""
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if node.tag in COMPOSE_TAGS:
+            self.tags[path] = node.tag
+        elif not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTIONS:
+            raise self.fail(node, f"the tag {node.tag} is not read (only plain YAML is)")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -287,12 +380,17 @@ class _Builder:
         return self.mapping(node, path)
 
     def scalar(self, node: yaml.ScalarNode) -> object:
+        if node.tag in COMPOSE_TAGS:
+            plain = (not node.style, bool(node.style))
+            node = yaml.ScalarNode(_RESOLVER.resolve(yaml.ScalarNode, node.value, plain),
+                                   node.value, node.start_mark, node.end_mark, node.style)
         try:
             value = self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as error:
             raise self.fail(node, _one_line(error.problem or "cannot read this value")) from None
         except (ValueError, OverflowError) as error:
-            raise self.fail(node, f"cannot read {node.value!r} ({error})") from None
+            raise self.fail(node, f"cannot read {shorten(node.value)} "
+                                  f"({shorten(str(error), 80)})") from None
         if isinstance(value, float) and not math.isfinite(value):
             return node.value
         return value
@@ -312,6 +410,7 @@ class _Builder:
             if key in result:
                 raise self.fail(key_node, f"key {key!r} appears twice in one mapping "
                                           f"at {where(path)}")
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = self.value(value_node, (*path, key))
         for value_node in merges:
             for source in self.merge_sources(value_node, path):
@@ -391,9 +490,11 @@ class Reader:
         raise self.fail(path, f"must be a string, not {kind_of(value)}")
 
     def name(self, value: object, path: Location) -> str:
-        """``value`` if it is a non-blank string."""
+        """``value`` if it is a non-blank string of printable characters."""
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path, f"must be a non-empty name, not {kind_of(value)}")
+        if not value.isprintable():
+            raise self.fail(path, f"must be a name of printable characters, not {kind_of(value)}")
         return value
 
     def scalar(self, value: object, path: Location) -> str:

@@ -15,15 +15,18 @@ from msatheory.basics.model import Architecture
 from msatheory.design.boundary import Design
 from msatheory.design.granularity import Bounds
 
-__all__ = ["Finding", "Inference", "System"]
+__all__ = ["Deployed", "Finding", "Inference", "System"]
+
+_ARROWS = {"call": "calls", "datastore": "uses data store", "monitoring": "monitors"}
 
 
 @dataclass(frozen=True, order=True)
 class Inference:
-    """An edge an importer inferred: ``source`` calls (or uses the data store) ``target``.
+    """An edge an importer inferred: ``source`` calls, uses or monitors ``target``.
 
-    ``kind`` is ``"call"`` or ``"datastore"``; ``evidence`` says what in the file
-    shows it (``environment variable CART_URL = http://cart:8080``) and ``place``
+    ``kind`` is ``"call"``, ``"datastore"`` or ``"monitoring"`` (a health check, a metrics
+    scrape or telemetry: reported, never a dependency); ``evidence`` says what in the
+    file shows it (``environment variable CART_URL = http://cart:8080``) and ``place``
     where that is (``services.web.environment.CART_URL (line 12)``).
     """
 
@@ -34,7 +37,7 @@ class Inference:
     place: str
 
     def __str__(self) -> str:
-        arrow = "calls" if self.kind == "call" else "uses data store"
+        arrow = _ARROWS[self.kind]
         return f"{self.source} {arrow} {self.target}: {self.evidence} at {self.place}"
 
     def as_dict(self) -> dict[str, str]:
@@ -63,13 +66,33 @@ class Finding:
         return {"what": self.what, "place": self.place, "detail": self.detail}
 
 
+@dataclass(frozen=True, order=True)
+class Deployed:
+    """What runs a service or data store: a compose container, or one Kubernetes workload
+    behind a Service. ``what`` is ``"container"`` or the workload's kind."""
+
+    what: str
+    name: str
+    image: str
+    healthcheck: bool
+    replicas: int
+    place: str
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form."""
+        return {"what": self.what, "name": self.name, "image": self.image,
+                "healthcheck": self.healthcheck, "replicas": self.replicas,
+                "place": self.place}
+
+
 @dataclass(frozen=True)
 class System:
-    """What one file describes, as the checkers see it.
+    """What a file, or several files read together, describe, as the checkers see it.
 
     ``origin`` is ``"architecture"``, ``"docker-compose"`` or ``"kubernetes"``;
     ``gateways`` the services clients are meant to enter by (Pattern 4.3.1);
-    ``design`` the chapter 2 view when the file gives functions, else ``None``.
+    ``design`` the chapter 2 view when the file gives functions, else ``None``;
+    ``deployed`` what runs each service and data store, when an importer knows.
     """
 
     file: str
@@ -80,3 +103,4 @@ class System:
     bounds: Bounds = field(default_factory=Bounds)
     inferred: tuple[Inference, ...] = ()
     findings: tuple[Finding, ...] = ()
+    deployed: dict[str, tuple[Deployed, ...]] = field(default_factory=dict)

@@ -7,56 +7,7 @@ beside the theory's Go sketch as written; and the decomposition of a monolith by
 community detection on its coupling graph.
 """
 
-from msatheory.design.boundary import (
-    Boundary,
-    DataModel,
-    Design,
-    Function,
-    Interface,
-    ServiceSpec,
-    check_separation,
-    check_single_responsibility,
-)
-from msatheory.design.decomposition import (
-    METHODS,
-    Access,
-    Call,
-    CouplingWeights,
-    CutQuality,
-    Decomposition,
-    ForeignAccess,
-    Monolith,
-    coupling_graph,
-    cut_quality,
-    decompose,
-    domain_cut,
-)
-from msatheory.design.domain import (
-    BoundedContext,
-    ContextMap,
-    ContextRelationship,
-    Domain,
-    LanguageConflict,
-    Pattern,
-    Relation,
-    Rule,
-    check_context_map,
-    language_conflicts,
-    undefined_terms,
-)
-from msatheory.design.errata import ERRATA
-from msatheory.design.granularity import (
-    GRANULARITY,
-    Bounds,
-    check_granularity,
-    domain_sizes,
-    feasible,
-    granularity,
-    infeasible_sizes,
-    optimize,
-    service_counts,
-)
-from msatheory.design.sketch import SketchService, SketchServiceDesign, SketchWithNaiveMerge
+from msatheory._lazy import lazy
 
 __all__ = [
     "ERRATA",
@@ -104,3 +55,27 @@ __all__ = [
     "service_counts",
     "undefined_terms",
 ]
+
+# Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
+# needs the boundary and granularity checkers, not hypothesis (errata) or sympy (GRANULARITY).
+__getattr__, __dir__ = lazy(__name__, {
+    "boundary": (
+        "Boundary", "DataModel", "Design", "Function", "Interface", "ServiceSpec",
+        "check_separation", "check_single_responsibility",
+    ),
+    "decomposition": (
+        "METHODS", "Access", "Call", "CouplingWeights", "CutQuality", "Decomposition",
+        "ForeignAccess", "Monolith", "coupling_graph", "cut_quality", "decompose", "domain_cut",
+    ),
+    "domain": (
+        "BoundedContext", "ContextMap", "ContextRelationship", "Domain", "LanguageConflict",
+        "Pattern", "Relation", "Rule", "check_context_map", "language_conflicts",
+        "undefined_terms",
+    ),
+    "errata": ("ERRATA",),
+    "granularity": (
+        "GRANULARITY", "Bounds", "check_granularity", "domain_sizes", "feasible", "granularity",
+        "infeasible_sizes", "optimize", "service_counts",
+    ),
+    "sketch": ("SketchService", "SketchServiceDesign", "SketchWithNaiveMerge"),
+})

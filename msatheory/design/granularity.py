@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from math import ceil
 
-import sympy as sp
-
 from msatheory.design.boundary import ELEMENT_KINDS, Design, Element, ServiceSpec
 from msatheory.errors import TheoryError
 from msatheory.theory import Verdict, Witness, get
@@ -34,16 +32,23 @@ __all__ = [
     "service_counts",
 ]
 
-B_s, I_s, D_s = sp.symbols("|B(s)| |I(s)| |D(s)|", integer=True, nonnegative=True)
-#: Def 2.3.1 as a sympy expression.
-GRANULARITY = B_s + I_s + D_s
+
+def __getattr__(name: str) -> object:
+    """``GRANULARITY``, Def 2.3.1 as a sympy expression, built on first use: sympy takes a
+    third of a second to import and the checkers, :func:`granularity` included, never need it."""
+    if name != "GRANULARITY":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import sympy as sp
+
+    global GRANULARITY
+    GRANULARITY = sp.Add(*sp.symbols("|B(s)| |I(s)| |D(s)|", integer=True, nonnegative=True))
+    return GRANULARITY
 
 
 def granularity(service: ServiceSpec) -> int:
-    """Def 2.3.1 (服务粒度): ``G(s) = |B(s)| + |I(s)| + |D(s)|``."""
-    counts = {B_s: len(service.functions), I_s: len(service.interfaces),
-              D_s: len(service.data_models)}
-    return int(GRANULARITY.subs(counts))
+    """Def 2.3.1 (服务粒度): ``G(s) = |B(s)| + |I(s)| + |D(s)|``, the value of the sympy sum
+    ``GRANULARITY`` at the service's counts."""
+    return len(service.functions) + len(service.interfaces) + len(service.data_models)
 
 
 @dataclass(frozen=True)

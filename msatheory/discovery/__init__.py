@@ -11,73 +11,7 @@
   :data:`ERRATA`.
 """
 
-from msatheory.discovery.balancing import (
-    BALANCERS,
-    Balancer,
-    GoPanic,
-    LeastOutstanding,
-    PowerOfTwoChoices,
-    Random,
-    RoundRobin,
-    SketchRoundRobin,
-    Spread,
-    WeightedRoundRobin,
-    discover,
-    max_load,
-    max_load_estimate,
-    spread,
-)
-from msatheory.discovery.errata import ERRATA
-from msatheory.discovery.health import (
-    CheckPolicy,
-    HealthChecker,
-    LeaseEvictor,
-    SelfPreservation,
-    check_health_coverage,
-    self_preservation_threshold,
-    unchecked_services,
-)
-from msatheory.discovery.patterns import (
-    CLIENT_SIDE,
-    SERVER_SIDE,
-    ClientSideDiscovery,
-    DiscoveryResult,
-    DiscoverySetup,
-    Network,
-    ServerSideDiscovery,
-    compare,
-    simulate,
-    staleness_bound,
-)
-from msatheory.discovery.registry import (
-    Instance,
-    InstanceExists,
-    InstanceNotFound,
-    NoHealthyInstance,
-    Registration,
-    Registry,
-    ServiceNotFound,
-    Status,
-)
-from msatheory.discovery.scenario import (
-    SCENARIOS,
-    Outage,
-    Scenario,
-    crash,
-    flapping,
-    fleet,
-    mass_restart,
-    partition,
-)
-from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
-from msatheory.discovery.tradeoff import (
-    DETECTORS,
-    Outcome,
-    check_health,
-    run,
-    trade_off,
-    trade_off_table,
-)
+from msatheory._lazy import lazy
 
 __all__ = [
     "BALANCERS",
@@ -138,3 +72,33 @@ __all__ = [
     "trade_off_table",
     "unchecked_services",
 ]
+
+# Each name's submodule is imported on first use (msatheory._lazy): `msatheory check` needs
+# the health-coverage checker, not SimPy (balancing, patterns) or hypothesis (errata).
+__getattr__, __dir__ = lazy(__name__, {
+    "balancing": (
+        "BALANCERS", "Balancer", "GoPanic", "LeastOutstanding", "PowerOfTwoChoices", "Random",
+        "RoundRobin", "SketchRoundRobin", "Spread", "WeightedRoundRobin", "discover",
+        "max_load", "max_load_estimate", "spread",
+    ),
+    "errata": ("ERRATA",),
+    "health": (
+        "CheckPolicy", "HealthChecker", "LeaseEvictor", "SelfPreservation",
+        "check_health_coverage", "self_preservation_threshold", "unchecked_services",
+    ),
+    "patterns": (
+        "CLIENT_SIDE", "SERVER_SIDE", "ClientSideDiscovery", "DiscoveryResult",
+        "DiscoverySetup", "Network", "ServerSideDiscovery", "compare", "simulate",
+        "staleness_bound",
+    ),
+    "registry": (
+        "Instance", "InstanceExists", "InstanceNotFound", "NoHealthyInstance", "Registration",
+        "Registry", "ServiceNotFound", "Status",
+    ),
+    "scenario": (
+        "SCENARIOS", "Outage", "Scenario", "crash", "flapping", "fleet", "mass_restart",
+        "partition",
+    ),
+    "sketch": ("InstanceStatus", "SketchInstance", "SketchServiceRegistry"),
+    "tradeoff": ("DETECTORS", "Outcome", "check_health", "run", "trade_off", "trade_off_table"),
+})

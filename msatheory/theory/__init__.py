@@ -8,12 +8,15 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
+from msatheory._lazy import lazy
 from msatheory.errors import TheoryError
 from msatheory.theory.catalogue import STATEMENTS
-from msatheory.theory.errata import Counterexample, Erratum
 from msatheory.theory.statement import Kind, Statement
-from msatheory.theory.verdict import Verdict, Witness
+
+if TYPE_CHECKING:
+    from msatheory.theory.errata import Erratum
 
 __all__ = [
     "Counterexample",
@@ -27,6 +30,13 @@ __all__ = [
     "get",
     "parse_kind",
 ]
+
+# Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
+# needs verdicts, not hypothesis (errata).
+__getattr__, __dir__ = lazy(__name__, {
+    "errata": ("Counterexample", "Erratum"),
+    "verdict": ("Verdict", "Witness"),
+})
 
 #: Chapter packages that contribute errata, each through its ``ERRATA`` tuple.
 CHAPTER_PACKAGES: tuple[str, ...] = (

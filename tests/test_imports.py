@@ -1,0 +1,66 @@
+"""The chapter packages load their submodules lazily (msatheory._lazy): `msatheory check`
+imports no heavy library, and every public name still resolves, lists and star-imports.
+
+Each import is observed in a fresh interpreter: in this one, other tests have already
+imported everything."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("msatheory.theory", "msatheory.basics", "msatheory.design",
+            "msatheory.discovery", "msatheory.gateway")
+HEAVY = ("sympy", "hypothesis", "matplotlib", "ipywidgets")
+WATCHED = (*HEAVY, "simpy", "jsonschema", "numpy")
+
+
+def fresh(code: str) -> object:
+    """What ``code``, run in a new interpreter, prints (a Python literal)."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return ast.literal_eval(done.stdout)
+
+
+def test_the_check_path_imports_no_heavy_library():
+    loaded = fresh("import msatheory.check, msatheory.__main__; import sys; "
+                   f"print(sorted(m for m in {WATCHED!r} if m in sys.modules))")
+    assert not set(HEAVY) & set(loaded), f"the check path imports {loaded}"
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_dir_lists_every_public_name_before_its_first_use(name):
+    assert fresh(f"import {name} as p; print(sorted(set(p.__all__) - set(dir(p))))") == []
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_public_name_resolves(name):
+    package = importlib.import_module(name)
+    assert [n for n in package.__all__ if not hasattr(package, n)] == []
+    namespace: dict[str, object] = {}
+    exec(f"from {name} import *", namespace)
+    assert set(package.__all__) <= namespace.keys()
+
+
+def test_unknown_names_raise_attribute_error():
+    from msatheory import basics
+
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        _ = basics.nonexistent
+
+
+def test_a_public_name_wins_over_its_submodule():
+    """Importing a submodule sets it on its package; it must not displace the public name
+    it shares (``design.granularity`` and ``theory.errata`` are functions)."""
+    assert fresh(
+        "import msatheory.design.granularity, msatheory.theory.errata; "
+        "from msatheory import design, theory; "
+        "print([callable(design.granularity), callable(theory.errata), len(theory.errata()) > 0])"
+    ) == [True, True, True]
