@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 
@@ -53,36 +54,67 @@ def dependency_tangles(arch: Architecture, include_async: bool = False,
     its elementary cycles, at most ``limit`` of them, the shortest first.
 
     Every service on a cycle is a member of exactly one tangle, so none goes unnamed, however
-    many cycles pass through it (Johnson's enumeration, bounded by length and count).
+    many cycles pass through it.
     """
+    return list(_tangles(arch, include_async, limit))
+
+
+@lru_cache(maxsize=16)
+def _tangles(arch: Architecture, include_async: bool, limit: int) -> tuple[Tangle, ...]:
+    """The tangles, computed once per architecture (a checker and its report both ask)."""
     graph = arch.network if include_async else arch.call_graph
     tangles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
-        members = tuple(sorted(component))
-        sub = nx.DiGraph()
-        sub.add_nodes_from(members)
-        sub.add_edges_from(sorted(graph.subgraph(component).edges))
-        cycles, complete = _elementary_cycles(sub, limit)
-        tangles.append(Tangle(members, cycles, complete))
-    return sorted(tangles)
+        calls = {s: [t for t in graph.successors(s) if t in component] for s in component}
+        cycles, complete = _elementary_cycles(graph.subgraph(component), calls, limit)
+        tangles.append(Tangle(tuple(sorted(component)), cycles, complete))
+    return tuple(sorted(tangles))
 
 
-def _elementary_cycles(graph: nx.DiGraph, limit: int) -> tuple[tuple[tuple[str, ...], ...],
-                                                                bool]:
-    """Up to ``limit`` elementary cycles of ``graph``, shortest first, and whether that is
-    all of them. Searches with a doubling length bound, so short cycles come first."""
+def _elementary_cycles(tangle: nx.DiGraph, calls: dict[str, list[str]],
+                       limit: int) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """Up to ``limit`` elementary cycles of ``tangle`` (whose ``calls`` are given as lists),
+    shortest first, and whether that is all of them.
+
+    Johnson's algorithm lists every cycle when there are at most ``limit``. When there are
+    more, the cycles it finds first can run through thousands of services, so the list
+    is made instead of the shortest cycle through each call in turn (a breadth-first
+    search back from its callee), until ``limit`` distinct cycles are found. A tangle
+    of n services and m calls has at least m - n + 1 cycles (its directed cycles span
+    its cycle space), so a large one is known to have more without counting them.
+    """
+    calls_count = sum(len(callees) for callees in calls.values())
     found: set[tuple[str, ...]] = set()
-    bound = 2
-    while True:  # every cycle up to the last bound is found before longer ones are cut
-        found |= {_closed(c) for c in islice(nx.simple_cycles(graph, length_bound=bound),
-                                             limit + 1)}
-        if len(found) > limit or bound >= graph.number_of_nodes():
-            break
-        bound *= 2
-    closed = sorted(found, key=lambda c: (len(c), c))
-    return tuple(closed[:limit]), len(closed) <= limit
+    if calls_count - len(calls) + 1 <= limit:
+        found = {_closed(c) for c in islice(nx.simple_cycles(tangle), limit + 1)}
+    complete = 0 < len(found) <= limit
+    if not complete:
+        found = set()
+        for caller in sorted(calls):
+            for callee in sorted(calls[caller]):
+                found.add(_shortest_cycle(calls, caller, callee))
+                if len(found) == limit:
+                    return tuple(sorted(found, key=lambda c: (len(c), c))), complete
+    return tuple(sorted(found, key=lambda c: (len(c), c))), complete
+
+
+def _shortest_cycle(calls: dict[str, list[str]], caller: str, callee: str) -> tuple[str, ...]:
+    """The shortest cycle through the call ``caller`` → ``callee`` (inside a tangle, where
+    the callee always reaches the caller), as a closed walk."""
+    parent: dict[str, str | None] = {callee: None}
+    queue = deque([callee])
+    while caller not in parent:
+        node = queue.popleft()
+        for successor in calls[node]:
+            if successor not in parent:
+                parent[successor] = node
+                queue.append(successor)
+    path = [caller]
+    while parent[path[-1]] is not None:
+        path.append(parent[path[-1]])
+    return _closed(path[::-1])
 
 
 def _closed(cycle: list[str]) -> tuple[str, ...]:

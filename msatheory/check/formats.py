@@ -40,10 +40,13 @@ _SUFFIXES = (".yaml", ".yml", ".json")
 
 def detect(source: Source) -> str:
     """``"kubernetes"`` when a document has ``apiVersion`` and ``kind``; ``"compose"`` when
-    the services carry images, builds or other compose keys; else ``"architecture"``."""
+    the file is named as Compose names its files (``docker-compose.override.yml``) or its
+    services carry images, builds or other compose keys; else ``"architecture"``."""
     documents = [d for d in source.documents if isinstance(d, Mapping)]
     if any("apiVersion" in d and "kind" in d for d in documents):
         return "kubernetes"
+    if Path(source.name).name.lower().startswith(("docker-compose", "compose.")):
+        return "compose"
     for document in documents:
         if _COMPOSE_KEYS & document.keys() or any(str(k).startswith("x-") for k in document):
             return "compose"
