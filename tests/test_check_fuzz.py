@@ -59,7 +59,8 @@ WORDS = ["orders", "web", "db", "redis", "postgres:16", "mongo", "rabbitmq",
          "A_HOST=orders", "-h web", "8080:80", "${TAG}", "", " ", "\x00", "é", "*", "&",
          "³", "9" * 5000, "redis:7", "ConfigMap", "Secret", "Server=db;Database=x",
          "jdbc:oracle:thin:@//ora:1521/XE", "[fd00::1]:80", "${A:-b}", "${A:?}", "$(A)",
-         "http://a:b@c/hc", "!reset"]
+         "http://a:b@c/hc", "!reset", "jdbc:sqlserver://db:1433;user=sa;password=p@w",
+         "--db-password=x", "redis://u:p:q@c:6379"]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=False),
@@ -297,7 +298,8 @@ def test_real_files_with_damaged_text(data):
         cut = data.draw(st.integers(0, 40))
         insert = data.draw(st.one_of(st.sampled_from(
             ["\n", ":", "- ", "{", "}", "[", "]", "&a ", "*a", "<<: *a\n", "!!binary ", "\t",
-             "'", '"', "#", "---\n", "? ", "|\n", "  "]), st.text(max_size=6)))
+             "'", '"', "#", "---\n", "? ", "|\n", "  ", " 0x" + "f" * 4000, " 0b1", " 0o7",
+             " !reset ", " !override "]), st.text(max_size=6)))
         text = text[:at] + insert + text[at + cut:]
     survives(text)
 

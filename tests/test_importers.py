@@ -426,7 +426,6 @@ def test_compose_name_from_file_folder_or_stem(tmp_path):
     ("services:\n  '  ': {image: x}",
          "c.yaml: services.\"  \" (line 2): must be a non-empty name, not the string '  '"),
     ("name: 3\nservices: {web: {}}", "c.yaml: name (line 1): must be a string, not the number 3"),
-    ("services: {web: {}}\n---\nservices: {db: {}}", "c.yaml: holds 2 YAML documents"),
 ])
 def test_compose_errors_name_file_and_place(text, message):
     with pytest.raises(TheoryError) as error:

@@ -8,13 +8,12 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from itertools import combinations
 from pathlib import Path
 
 import pytest
 
-from msatheory.basics.features import dependency_tangles
+from msatheory.basics.features import check_independence, dependency_tangles
 from msatheory.check.compose import import_compose, import_compose_files
 from msatheory.check.formats import systems
 from msatheory.check.kubernetes import import_kubernetes
@@ -235,9 +234,9 @@ def test_a_self_call_is_a_finding_in_every_format(tmp_path):
 # -- 5. every service on a cycle is named ----------------------------------------------------
 
 
-def test_two_cycles_sharing_a_service_name_all_three_services():
+def test_two_cycles_sharing_a_service_name_all_three_services(tmp_path):
     text = "services: {a: {calls: [b]}, b: {calls: [a, c]}, c: {calls: [b]}}\n"
-    s = systems([write_text("cycles.yaml", text)])[0][1]
+    s = systems([write(tmp_path, {"cycles.yaml": text}) / "cycles.yaml"])[0][1]
     report = check_system(s)
     assert report.as_dict()["cycles"] == [{
         "services": ["a", "b", "c"], "cycles": [["a", "b", "a"], ["b", "c", "b"]],
@@ -256,16 +255,12 @@ def test_the_list_of_cycles_is_cut_at_its_bound_and_says_so():
     assert tangle.cycles == tuple((a, b, a) for a, b in combinations(names, 2))  # shortest
     (full,) = dependency_tangles(arch, limit=1000)
     assert full.complete and len(full.cycles) == 409
-
-
-_TEMP: list[Path] = []
-
-
-def write_text(name: str, text: str) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="msatheory-"))
-    _TEMP.append(folder)
-    (folder / name).write_text(text)
-    return str(folder / name)
+    names = [f"s{i}" for i in range(20)]  # a ring with chords: far more than 100 cycles
+    ring = Architecture([Service(n, calls=(names[(i + 1) % 20], names[(i + 7) % 20]))
+                         for i, n in enumerate(names)])
+    (witness,) = check_independence(ring).witnesses
+    assert witness.involves == tuple(sorted(names))
+    assert "; more than 100 cycles in all" in witness.detail
 
 
 # -- 6. numbers too long to read -------------------------------------------------------------
@@ -303,10 +298,10 @@ services:
 """)
     assert edges(s) == {("app", "ora1", "datastore"), ("app", "ora2", "datastore"),
                         ("app", "sqldata", "datastore"), ("app", "pg", "datastore"),
-                        ("app", "search", "datastore")}
+                        ("app", "search", "call")}  # a web URL's port says nothing
     stores = {n: d.technology for n, d in s.architecture.datastores.items()}
     assert stores == {"ora1": "oracle", "ora2": "oracle", "pg": "postgres",
-                      "search": "elasticsearch", "sqldata": "unknown"}
+                      "sqldata": "unknown"}
     assert findings(s, "dangling address") == [  # one treatment for both IPv6 forms
         "app's environment variable GRPC names fd00::12, which nothing in this file deploys"]
 
@@ -589,3 +584,131 @@ def test_an_override_is_a_compose_file_by_its_name_whatever_it_holds():
     override = parse("services: {web: {labels: {team: shop}}}\n", "docker-compose.override.yml")
     assert detect(override) == "compose"
     assert detect(parse("services: {web: {labels: {}}}\n", "architecture.yaml")) == "architecture"
+
+
+# -- found by reading the change again -------------------------------------------------------
+
+
+def test_a_folder_merges_the_files_compose_reads_there_and_names_the_others(tmp_path):
+    write(tmp_path / "shop", {
+        "docker-compose.yml": "services:\n  web: {image: a, environment: {CART: 'http://cart'}}"
+                              "\n  cart: {image: b}\n  cart-v2: {image: c}\n",
+        "docker-compose.override.yml": "services:\n  web: {environment: {CART: 'http://cart-v2'}}\n",
+        "docker-compose.prod.yml": "services:\n  web: {environment: {CART: 'http://cart'}}\n"})
+    ((name, s),) = systems([tmp_path / "shop"])
+    assert name == str(tmp_path / "shop") and edges(s) == {("web", "cart-v2", "call")}
+    (left,) = findings(s, "not read")
+    assert left.startswith(f"docker compose run in {tmp_path / 'shop'} reads docker-compose.yml "
+                           "and docker-compose.override.yml only")
+
+
+@pytest.mark.parametrize(("value", "secret"), [
+    ("redis://default:pa:ss@cache:6379", "pa:ss"), ("amqp://guest:gu/est@rabbitmq", "gu/est"),
+    ("Server=db;Password='hunter 2'", "hunter 2"), ('Server=db;Password="x y"', "x y"),
+    ("https://ghp_0123456789abcdefghij@github.com", "ghp_0123456789abcdefghij"),
+    ("app:p@ss@db:5432", "p@ss"), ("run --db-password=hunter2 db:5432", "hunter2"),
+    ("redis-server --requirepass hunter2 --port 6379", "hunter2"),
+    ("jdbc:sqlserver://db:1433;user=sa;password=Pass@word", "Pass@word"),
+])
+def test_no_form_of_password_reaches_the_report(value, secret):
+    s = compose(f"services:\n  app: {{image: a, command: {json.dumps(value)}}}\n"
+                "  db: {image: postgres}\n  cache: {image: redis}\n  rabbitmq: {image: rabbitmq}\n"
+                "  github.com: {image: x}\n")
+    report = json.dumps(check_system(s).as_dict()) + str(check_system(s))
+    assert secret not in report
+
+
+def test_errors_never_quote_a_secret(tmp_path):
+    with pytest.raises(Exception) as error:
+        compose("services:\n  web: {image: a, environment: DB_PASSWORD=hunter2}\n")
+    assert "hunter2" not in str(error.value)
+    write(tmp_path, {".env": "KEY=-----BEGIN\nMIIEowIBAAKCAQEAu1SU1L+fVL\n",
+                     "docker-compose.yml": "services: {web: {image: 'a/${KEY}'}}\n"})
+    s = import_compose(read(tmp_path / "docker-compose.yml"))
+    (unread,) = findings(s, "not read")
+    assert "MIIEow" not in unread and "line 2: is not NAME=value" in unread
+
+
+def test_a_sql_server_jdbc_url_reaches_its_host_and_hides_its_password():
+    s = compose("services:\n  app: {image: a, environment: {DB: "
+                "'jdbc:sqlserver://sqldata:1433;databaseName=orders;user=sa;password=Pass@word'}}\n"
+                "  sqldata: {image: acme/sql}\n")
+    (edge,) = s.inferred
+    assert (edge.target, edge.kind) == ("sqldata", "datastore")
+    assert findings(s, "dangling address") == [] and "Pass@word" not in edge.evidence
+
+
+def test_a_web_service_on_a_store_port_stays_a_service():
+    s = compose("services:\n  web: {image: a, environment: {SEARCH: 'http://search-api:9200'}}\n"
+                "  search-api: {image: b, environment: {ES_URL: 'http://es:9200'}}\n"
+                "  es: {image: 'elasticsearch:8.14.0'}\n")
+    assert edges(s) == {("web", "search-api", "call"), ("search-api", "es", "datastore")}
+
+
+def test_env_files_resolve_as_compose_go_resolves_them(tmp_path):
+    write(tmp_path, {
+        ".env": "UP=a\n",
+        "common.env": "DB_HOST=db\nUP=b\n",
+        "orders.env": "DB_URL=postgres://app@${DB_HOST}:5432/${DB_NAME}\nUP_URL=http://${UP}:8080\n",
+        "docker-compose.yml": """
+services:
+  orders:
+    image: x
+    env_file: [common.env, orders.env, {path: optional.env, required: false}]
+    environment: {DB_NAME: orders}
+  db: {image: postgres}
+  a: {image: y}
+""",
+    })
+    s = import_compose(read(tmp_path / "docker-compose.yml"))
+    evidence = sorted(i.evidence for i in s.inferred)
+    assert evidence == [
+        "environment variable DB_HOST = db (from common.env line 1)",
+        "environment variable DB_URL = postgres://app@db:5432/orders (from orders.env line 1)",
+        "environment variable UP_URL = http://a:8080 (from orders.env line 2)"]  # .env first
+    assert findings(s, "not read") == []  # optional.env is missing, and may be
+
+
+def test_an_empty_value_in_an_override_changes_nothing():
+    base = parse("services:\n  web: {image: a, environment: {CART: 'http://cart'}}\n"
+                 "  cart: {image: b}\n", "base.yml")
+    for text in ("services:\n  cart:\n", "services:\n  web:\n    environment:\n"):
+        merged = import_compose_files([base, parse(text, "over.yml")])
+        assert edges(merged) == {("web", "cart", "call")}
+
+
+def test_the_documents_of_one_compose_file_merge_in_turn():
+    s = compose("services: {web: {image: a}, cart: {image: b}}\n---\n"
+                "services: {web: {environment: {CART: 'http://cart'}}}\n")
+    assert edges(s) == {("web", "cart", "call")}
+
+
+@pytest.mark.parametrize("text", [
+    "services:\n  a: {replicas: 0x" + "f" * 4000 + "}\n",
+    "services:\n  web: {image: x, environment: {A: 0b" + "1" * 20000 + "}}\n",
+])
+def test_numbers_too_long_in_any_base_are_refused(tmp_path, text):
+    status, out, err = check(str(write(tmp_path, {"n.yaml": text}) / "n.yaml"))
+    assert out == ""
+    assert status == 2 and "is longer than the 4300 read" in err and "Traceback" not in err
+
+
+def test_a_file_name_too_long_is_a_one_line_error():
+    status, _, err = check("x" * 5000 + ".yaml")
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_text_reads_no_env_file_from_the_current_folder(tmp_path, monkeypatch):
+    write(tmp_path, {".env": "CART=cart-from-the-folder\n"})
+    monkeypatch.chdir(tmp_path)
+    s = compose("services: {web: {image: 'a', environment: {U: 'http://${CART:-cart}'}},"
+                " cart: {image: b}}\n", "docker-compose.yml")
+    assert edges(s) == {("web", "cart", "call")}
+
+
+def test_unset_variables_of_merged_files_name_their_file():
+    base = parse("services: {web: {image: a}}\n", "base.yml")
+    over = parse("services: {web: {environment: {U: 'http://${HOST}'}}}\n", "over.yml")
+    (unset,) = [f for f in import_compose_files([base, over]).findings
+                if f.what == "unset variable"]
+    assert unset.place == "over.yml: services.web.environment.U (line 1)"

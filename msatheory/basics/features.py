@@ -40,7 +40,8 @@ class Tangle(NamedTuple):
 
     ``members`` are all of them, sorted; ``cycles`` its elementary cycles, each a closed
     walk ``(a, b, ..., a)`` from its least name, shortest first; ``complete`` is false
-    when there were more than :data:`CYCLE_LIMIT` and the list was cut.
+    when there are more than the limit (:data:`CYCLE_LIMIT`): the list then holds the
+    shortest cycle through each call, up to the limit.
     """
 
     members: tuple[str, ...]
@@ -213,7 +214,7 @@ def _cycle_witnesses(arch: Architecture, shown: int = 3) -> list[Witness]:
     for tangle in dependency_tangles(arch):
         walks = "; ".join(" → ".join(c) for c in tangle.cycles[:shown])
         if not tangle.complete:
-            walks += f"; over {len(tangle.cycles)} cycles in all"
+            walks += f"; more than {CYCLE_LIMIT} cycles in all"
         elif len(tangle.cycles) > shown:
             walks += f"; and {len(tangle.cycles) - shown} more"
         cycled = {s for c in tangle.cycles[:shown] for s in c}

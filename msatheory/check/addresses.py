@@ -32,9 +32,10 @@ import ipaddress
 import re
 from collections.abc import Collection
 from itertools import pairwise
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from msatheory.check.source import Location
+if TYPE_CHECKING:
+    from msatheory.check.source import Location
 
 __all__ = [
     "ADDRESS_NAMES",
@@ -118,7 +119,7 @@ _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _URL = re.compile(
     r"(?<![\w+.:-])([A-Za-z][A-Za-z0-9+.-]*(?::[A-Za-z][A-Za-z0-9+.-]*)*)://"
-    r"([^\s/?#'\"<>()]*)(/[^\s?#'\"<>()]*)?"
+    r"([^\s/?#;'\"<>()]*)(/[^\s?#;'\"<>()]*)?"
 )
 _ORACLE = re.compile(
     r"jdbc:oracle:\w+:[^@\s'\"]*@(?://)?([A-Za-z0-9][\w.-]*)(?::(\d{1,5}))?([/:][\w.$-]+)?",
@@ -126,8 +127,8 @@ _ORACLE = re.compile(
 _DESCRIPTOR = re.compile(
     r"\(\s*HOST\s*=\s*([^)\s]+)\s*\)(?:\s*\(\s*PORT\s*=\s*(\d{1,5})\s*\))?", re.IGNORECASE)
 _KEYWORD_HOST = re.compile(
-    r"(?:^|(?<=[;\s]))(server|host|hostname|data\s+source|datasource|addr|address"
-    r"|network\s+address)\s*=\s*([^;\s'\"]+)", re.IGNORECASE)
+    r"(?:^|(?<=[;\s]))(server|servername|host|hostname|data\s+source|datasource|addr"
+    r"|address|network\s+address)\s*=\s*([^;\s'\"]+)", re.IGNORECASE)
 _KEYWORD_PORT = re.compile(r"(?:^|(?<=[;\s]))port\s*=\s*(\d{1,5})(?=$|[;\s])", re.IGNORECASE)
 _SQLSERVER_KEYS = re.compile(
     r"(?:^|(?<=[;\s]))(?:data\s+source|initial\s+catalog|trusted_connection|integrated\s+"
@@ -333,24 +334,34 @@ def addresses(value: str, known: Collection[str] = (), *, bare: bool = False) ->
 
 # -- secrets ----------------------------------------------------------------------------------
 
-_USERINFO = re.compile(r"(://|^|(?<=[\s=,;]))([^\s:/@=,;]*):([^\s/@:]+)@(?=[\w\[.-])")
+_URL_PASSWORD = re.compile(r"(://[^\s:/@;]*:)[^\s;]+@(?=[^\s@;]+)")
+_URL_TOKEN = re.compile(r"(://)[^\s:/@]{17,}@(?=[^\s@]+)")
+_LOGIN = re.compile(r"(^|(?<=[\s=,;]))([^\s:/@=,;]+:)(?!//)[^\s;]+@(?=[\w\[.-][^\s@;]*(?:$|[\s;]))")
 _ORACLE_LOGIN = re.compile(r"(jdbc:oracle:\w+:[^/@\s]*/)[^@\s]+@", re.IGNORECASE)
+_SECRET_WORDS = (r"(?:password|passwd|pwd|pass|secret|token|api[-_]?key|access[-_]?key|accountkey"
+                 r"|sharedaccesskey|sig|signature|requirepass|credentials?)")
 _SECRET_PAIR = re.compile(
-    r"(?i)((?:^|(?<=[;&?\s]))(?:password|passwd|pwd|secret|token|api[-_]?key|access[-_]?key"
-    r"|accountkey|sharedaccesskey|sig|signature)\s*=\s*)([^;&\s'\"]+)")
+    rf"(?i)((?<![\w])[\w.-]*?{_SECRET_WORDS}\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^;&\s'\"]+)")
+_SECRET_FLAG = re.compile(rf"(?i)((?<![\w])--?[\w.-]*{_SECRET_WORDS}[\w.-]*\s+)([^\s-]\S*)")
 
 
 def mask(text: str) -> str:
-    """``text`` with the passwords of URLs, logins and connection strings replaced by ``***``.
+    """``text`` with the passwords of URLs, logins, connection strings and command-line
+    flags replaced by ``***``; a long user name alone in a URL is a token, masked too.
 
     >>> mask("postgresql://app:secret@db:5432/app")
     'postgresql://app:***@db:5432/app'
-    >>> mask("Server=sqldata;User Id=sa;Password=Pass@word;Encrypt=False")
+    >>> mask("Server=sqldata;User Id=sa;Password='Pass word';Encrypt=False")
     'Server=sqldata;User Id=sa;Password=***;Encrypt=False'
+    >>> mask("redis-server --requirepass hunter2 --port 6379")
+    'redis-server --requirepass *** --port 6379'
     """
-    text = _USERINFO.sub(lambda m: f"{m.group(1)}{m.group(2)}:***@", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}***@", text)
+    text = _URL_TOKEN.sub(lambda m: f"{m.group(1)}***@", text)
+    text = _LOGIN.sub(lambda m: f"{m.group(1)}{m.group(2)}***@", text)
     text = _ORACLE_LOGIN.sub(lambda m: f"{m.group(1)}***@", text)
-    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}***", text)
+    text = _SECRET_PAIR.sub(lambda m: f"{m.group(1)}***", text)
+    return _SECRET_FLAG.sub(lambda m: f"{m.group(1)}***", text)
 
 
 # -- settings ---------------------------------------------------------------------------------

@@ -50,7 +50,6 @@ class _Service:
     """What the compose files say about one of their services."""
 
     unit: Unit
-    image: str | None = None
     hosts: set[str] = field(default_factory=set)
     links: dict[str, str] = field(default_factory=dict)
     variables: list[str] = field(default_factory=list)
@@ -62,16 +61,19 @@ class _Project:
     the only tree they may be read from."""
 
     def __init__(self, source: Source):
-        first = Path(source.file())
-        self.folder = first.parent.resolve() if first.is_file() else None
+        self.folder = source.path.parent if source.path is not None else None
         self.findings: set[Finding] = set()
         self.variables: dict[str, Variable] = {}
         if self.folder is not None and (self.folder / ".env").exists():
             self.variables = self.read(".env", ".env", "the .env file") or {}
 
-    def read(self, entry: str, place: str, what: str) -> dict[str, Variable] | None:
-        """The variables of file ``entry`` (relative to the folder), or ``None`` with a
-        finding when it is refused or cannot be read."""
+    def read(self, entry: str, place: str, what: str, lookup: dict[str, Variable] | None = None,
+             known: dict[str, Variable] | None = None,
+             required: bool = True) -> dict[str, Variable] | None:
+        """The variables of file ``entry`` (relative to the folder), interpolated from
+        ``lookup`` and ``known`` (:func:`~msatheory.check.environment.parse_dotenv`); or
+        ``None``, with a finding when it is refused or cannot be read (none for a missing
+        file that is not ``required``)."""
         if self.folder is None:
             self.findings.add(Finding("not read", place, f"{what} is not read: a file given "
                                                          "as text or on standard input has "
@@ -83,9 +85,10 @@ class _Project:
                                                         f"{self.folder.name}: a check reads "
                                                         "nothing beyond it"))
             return None
+        if not required and not path.exists():
+            return None
         try:
-            text = read_text(path)
-            return parse_dotenv(text, entry, self.variables)
+            return parse_dotenv(read_text(path), entry, lookup, known)
         except TheoryError as error:
             self.findings.add(Finding("not read", place, f"{what} cannot be read: "
                                                          f"{str(error).replace(str(path), entry)}"))
@@ -142,7 +145,7 @@ def _service(read: Reader, name: str, body: object, notes: dict[Location, str],
     unit = Unit(name, healthcheck=_healthcheck(read, body.get("healthcheck"),
                                                (*path, "healthcheck")),
                 exposed=_published(read, body, path), replicas=_replicas(read, body, path))
-    service = _Service(unit, image=image, hosts=_hosts(read, name, body, path))
+    service = _Service(unit, hosts=_hosts(read, name, body, path))
     links = _links(read, body, path)
     service.links = {alias.lower(): target for _, target, alias in links}
     service.order = _depends_on(read, body, path) + [
@@ -211,13 +214,10 @@ def _depends_on(read: Reader, body: dict, path: Location) -> list[tuple[str, str
 
 def _environment(read: Reader, body: dict, path: Location, notes: dict[Location, str],
                  project: _Project) -> tuple[list[Setting], list[str]]:
-    """The settings of the service's variables, ``env_file`` first and ``environment``
-    over it; and the names of all its variables."""
-    values: dict[str, tuple[str, Location, str]] = {}
-    for entry, at in _env_files(read, body, path):
-        variables = project.read(entry, read.place(at), f"the env_file {entry}") or {}
-        for name, variable in variables.items():
-            values[name] = (variable.value, at, f"from {variable.origin}")
+    """The settings of the service's variables, as compose-go resolves them: ``env_file``
+    entries in order (each interpolated from ``.env`` first, then from the service's
+    ``environment`` and the files before it), and ``environment`` over them; and the
+    names of all its variables."""
     where: Location = (*path, "environment")
     value = body.get("environment")
     pairs: list[tuple[str, str | None, Location]] = []
@@ -233,21 +233,33 @@ def _environment(read: Reader, body: dict, path: Location, notes: dict[Location,
         for name, text in read.mapping(value, where).items():
             pairs.append((name, None if text is None else read.scalar(text, (*where, name)),
                           (*where, name)))
+    explicit: dict[str, tuple[str, Location, str]] = {}
     for name, text, place in pairs:
         if text is not None:
             note = notes.get(place, "")
-            values[name] = (text, place, f"with {note}" if note else "")
+            explicit[name] = (text, place, f"with {note}" if note else "")
         elif name in project.variables:  # a pass-through entry: Compose takes it from .env
             variable = project.variables[name]
-            values[name] = (variable.value, place, f"from {variable.origin}")
+            explicit[name] = (variable.value, place, f"from {variable.origin}")
+    given = {n: Variable(v, "") for n, (v, _, _) in explicit.items()}
+    values: dict[str, tuple[str, Location, str]] = {}
+    known = dict(given)
+    for entry, at, required in _env_files(read, body, path):
+        variables = project.read(entry, read.place(at), f"the env_file {entry}",
+                                 {**given, **project.variables}, known, required) or {}
+        known.update(variables)
+        for name, variable in variables.items():
+            values[name] = (variable.value, at, f"from {variable.origin}")
+    values.update(explicit)
     settings = [environment_setting(name, text, place, note=note)
                 for name, (text, place, note) in values.items()]
     return [s for s in settings if s], list(values) + [n for n, t, _ in pairs if t is None
                                                        and n not in values]
 
 
-def _env_files(read: Reader, body: dict, path: Location) -> list[tuple[str, Location]]:
-    """The ``env_file`` entries: a path, a list of paths, or of ``{path, required}``."""
+def _env_files(read: Reader, body: dict, path: Location) -> list[tuple[str, Location, bool]]:
+    """The ``env_file`` entries, each with its place and whether it is required: a path,
+    a list of paths, or of ``{path, required}`` (required unless it says otherwise)."""
     where: Location = (*path, "env_file")
     value = body.get("env_file")
     if value is None:
@@ -256,10 +268,11 @@ def _env_files(read: Reader, body: dict, path: Location) -> list[tuple[str, Loca
     found = []
     for i, item in enumerate(items):
         place: Location = where if isinstance(value, str) else (*where, i)
+        required = True
         if isinstance(item, dict):
-            item = item.get("path")
-            place = (*place, "path")
-        found.append((read.name(item, place), place))
+            required = item.get("required", True) is not False
+            item, place = item.get("path"), (*place, "path")
+        found.append((read.name(item, place), place, required))
     return found
 
 

@@ -155,16 +155,16 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
             "\\": "\\", '"': '"', "$": "$$"}
 
 
-def parse_dotenv(text: str, name: str,
-                 lookup: Mapping[str, Variable] | None = None) -> dict[str, Variable]:
+def parse_dotenv(text: str, name: str, lookup: Mapping[str, Variable] | None = None,
+                 known: Mapping[str, Variable] | None = None) -> dict[str, Variable]:
     """The variables a ``.env``-format ``text`` sets, as compose-go's parser reads it.
 
     ``NAME=value`` or ``NAME: value``, optionally after ``export``; ``#`` starts a comment
     at a line's start or after a space in an unquoted value; single quotes keep their
     text as written, double quotes read escapes; both may span lines. Unquoted and
-    double-quoted values are interpolated from the variables set above them, then from
-    ``lookup``. A line holding only ``NAME`` takes its value from ``lookup``, if it has one.
-    Errors name the file and the line.
+    double-quoted values are interpolated from ``lookup`` first, then from ``known`` and
+    the variables set above them. A line holding only ``NAME`` takes its value from
+    ``lookup``, if it has one. Errors name the file and the line, never its text.
 
     >>> parse_dotenv("# shop\\nCART=cart:8080 # the cart\\nURL=http://${CART}\\n", ".env")
     {'CART': Variable(value='cart:8080', origin='.env line 2'), \
@@ -172,6 +172,7 @@ def parse_dotenv(text: str, name: str,
     """
     found: dict[str, Variable] = {}
     outside = lookup or {}
+    before = dict(known or {})
     i, line = 0, 1
     while i < len(text):
         blank = _BLANK.match(text, i).group()
@@ -185,8 +186,8 @@ def parse_dotenv(text: str, name: str,
             continue
         key = _KEY.match(text, i)
         if key is None:
-            shown = text[i:].split("\n", 1)[0][:40]
-            raise TheoryError(f"{name}: line {line}: {shown!r} is not NAME=value")
+            raise TheoryError(f"{name}: line {line}: is not NAME=value (the line is not shown: "
+                              "it may hold a secret)")
         here = line
         origin = f"{name} line {here}"
         if key.group(2) in ("\n", ""):
@@ -200,7 +201,7 @@ def parse_dotenv(text: str, name: str,
             i += 1
         raw, expand, i, lines = _value(text, i, name, here)
         line += lines
-        value = interpolate(raw, {**outside, **found}).value if expand else raw
+        value = interpolate(raw, {**before, **found, **outside}).value if expand else raw
         found[key.group(1)] = Variable(value, origin)
     return found
 

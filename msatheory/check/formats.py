@@ -12,6 +12,7 @@ system of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,10 +20,11 @@ from msatheory.check.compose import import_compose, import_compose_files
 from msatheory.check.document import load_architecture
 from msatheory.check.kubernetes import import_kubernetes
 from msatheory.check.source import STDIN, Source, read
-from msatheory.check.system import System
+from msatheory.check.system import Finding, System
 from msatheory.errors import TheoryError
 
-__all__ = ["FORMATS", "build", "detect", "files_of", "load", "systems"]
+__all__ = ["COMPOSE_FILES", "COMPOSE_OVERRIDES", "FORMATS", "build", "detect", "files_of",
+           "load", "systems"]
 
 #: Each kind of file and how it becomes a :class:`System`.
 FORMATS: dict[str, Callable[[Source], System]] = {
@@ -85,35 +87,56 @@ def load(path: str | Path, kind: str | None = None) -> System:
     return build(read(path), kind)
 
 
-def files_of(paths: Sequence[str | Path]) -> list[tuple[str, str]]:
-    """Each file to read and the argument it came from: a folder gives its YAML and JSON
-    files, sorted; an empty folder is an error."""
-    found = []
+def files_of(paths: Sequence[str | Path]) -> list[tuple[str, str | None]]:
+    """Each file to read, and the folder it was found in (``None`` when named itself): a
+    folder gives its YAML and JSON files, sorted; an empty folder is an error."""
+    found: list[tuple[str, str | None]] = []
     for path in paths:
         text = str(path)
-        if text != STDIN and Path(text).is_dir():
+        if text != STDIN and _is_folder(text):
             inside = sorted(str(p) for p in Path(text).iterdir()
                             if p.is_file() and p.suffix.lower() in _SUFFIXES)
             if not inside:
                 raise TheoryError(f"{text}: holds no .yaml, .yml or .json file")
             found += [(file, text) for file in inside]
         else:
-            found.append((text, text))
+            found.append((text, None))
     return found
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:  # a name too long, say: read() reports it
+        return False
+
+
+#: The files ``docker compose`` reads from a folder, by preference: the first of these...
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+#: ... merged with the first of these, when the folder has one.
+COMPOSE_OVERRIDES = ("compose.override.yml", "compose.override.yaml",
+                     "docker-compose.override.yml", "docker-compose.override.yaml")
 
 
 class _Group(NamedTuple):
     kind: str
-    members: list[tuple[Source, str]]  # each source, and the argument it came from
+    sources: list[Source]
+    name: str
+    left: tuple[Finding, ...] = ()  # files of its folder that Compose would not read
 
 
 def systems(paths: Sequence[str | Path], kind: str | None = None,
             each: bool = False) -> list[tuple[str, System | TheoryError]]:
     """The systems ``paths`` describe, each with its name, grouped as the module says; a
-    file that cannot be read, or a group that cannot be built, gives its error instead."""
-    slots: list[_Group | tuple[str, TheoryError]] = []
-    shared: dict[str, _Group] = {}
-    for file, argument in files_of(paths):
+    file that cannot be read, or a group that cannot be built, gives its error instead.
+
+    Compose files named together merge in the order given; a folder's compose files merge
+    as ``docker compose`` run in that folder merges them (:data:`COMPOSE_FILES` and
+    :data:`COMPOSE_OVERRIDES`), and its other compose files are findings, not read."""
+    slots: list[_Group | tuple[str, TheoryError] | tuple[str, str | None]] = []
+    shared: dict[tuple[str, str | None], list[Source]] = {}
+    folders: dict[tuple[str, str | None], set[str | None]] = {}
+    for file, folder in files_of(paths):
         try:
             source = read(file)
         except TheoryError as error:
@@ -121,31 +144,60 @@ def systems(paths: Sequence[str | Path], kind: str | None = None,
             continue
         found = kind or detect(source)
         if each or found == "architecture":
-            slots.append(_Group(found, [(source, argument)]))
-        elif found in shared:
-            shared[found].members.append((source, argument))
-        else:
-            shared[found] = _Group(found, [(source, argument)])
-            slots.append(shared[found])
+            slots.append(_Group(found, [source], source.name))
+            continue
+        key = (found, folder if found == "compose" else None)
+        if key not in shared:
+            shared[key], folders[key] = [], set()
+            slots.append(key)
+        shared[key].append(source)
+        folders[key].add(folder)
     results: list[tuple[str, System | TheoryError]] = []
     for slot in slots:
-        if not isinstance(slot, _Group):
+        if isinstance(slot, tuple) and isinstance(slot[1], TheoryError):
             results.append(slot)
             continue
-        sources = [source for source, _ in slot.members]
-        name = _name(sources, {argument for _, argument in slot.members})
-        try:
-            results.append((name, _build(sources, slot.kind, name)))
-        except TheoryError as error:
-            results.append((name, error))
+        if not isinstance(slot, _Group):  # files of one kind read together
+            (one,) = folders[slot] if len(folders[slot]) == 1 else (None,)
+            slot = _Group(slot[0], shared[slot], one or "")
+        for group in _as_compose_reads(slot):
+            try:
+                system = _build(group.sources, group.kind, group.name)
+                if group.left:
+                    system = replace(system, findings=tuple(sorted({*system.findings,
+                                                                    *group.left})))
+                results.append((group.name, system))
+            except TheoryError as error:
+                results.append((group.name, error))
     return results
 
 
-def _name(sources: Sequence[Source], arguments: set[str]) -> str:
-    """The name of files read as one: the folder they came from, or their names joined."""
+def _as_compose_reads(group: _Group) -> list[_Group]:
+    """``group`` with its name; a folder's compose files cut to what Compose reads."""
+    folder = group.name
+    if len(group.sources) == 1 or not folder:
+        return [group._replace(name=_name(group.sources, folder))]
+    if group.kind != "compose":
+        return [group._replace(name=folder)]
+    by_name = {Path(s.name).name: s for s in group.sources}
+    base = next((by_name[n] for n in COMPOSE_FILES if n in by_name), None)
+    if base is None:  # no file Compose would pick: each is a system of its own
+        return [group._replace(sources=[s], name=s.name) for s in group.sources]
+    override = next((by_name[n] for n in COMPOSE_OVERRIDES if n in by_name), None)
+    chosen = [base] + ([override] if override else [])
+    left = tuple(Finding("not read", s.name, f"docker compose run in {folder} reads "
+                                              f"{' and '.join(Path(c.name).name for c in chosen)}"
+                                              f" only; check {Path(s.name).name} by naming it "
+                                              "after the files it overrides")
+                 for s in group.sources if s not in chosen)
+    return [_Group("compose", chosen, folder, left)]
+
+
+def _name(sources: Sequence[Source], folder: str) -> str:
+    """The name of files read as one: their folder, or their names joined."""
     if len(sources) == 1:
         return sources[0].name
-    if len(arguments) == 1 and Path(next(iter(arguments))).is_dir():
-        return next(iter(arguments))
+    if folder:
+        return folder
     names = [s.name for s in sources]
     return " + ".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more"

@@ -17,9 +17,10 @@ specification's rules, as compose-go implements them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 
 from msatheory.check.environment import Variable, interpolate
 from msatheory.check.source import Location, Source
@@ -58,49 +59,58 @@ class Resolved:
 def resolve_compose(sources: Sequence[Source], variables: Mapping[str, Variable],
                     name: str | None = None) -> Resolved:
     """``sources`` interpolated from ``variables`` and merged in order into one source
-    called ``name`` (by default the first's). Each must hold one document."""
+    called ``name`` (by default the first's); a file of several documents merges them in
+    turn, as compose-go does."""
     unset: dict[str, list[str]] = {}
     merged: _Node | None = None
+    several = len(sources) > 1
     for source in sources:
-        source.only("a compose file")
-        tree = _annotate(source, source.documents[0], (), source.file())
-        _interpolate(tree, variables, source, (), unset)
-        merged = tree if merged is None else _merge(merged, tree, ())
-        _drop_resets(merged)
+        for index, document in enumerate(source.documents):  # documents merge in turn too
+            tree = _annotate(source, index, document, ())
+            _interpolate(tree, variables, partial(_place, source, index, several), (), unset)
+            merged = tree if merged is None else _merge(merged, tree, ())
+            _drop_resets(merged)
     assert merged is not None
     lines: dict[Location, int] = {}
     files: dict[Location, str] = {}
     notes: dict[Location, str] = {}
     document = _plain(merged, (), lines, files, notes, "")
-    several = len(sources) > 1
     source = Source(name or sources[0].name, (document,), (lines,),
                     (files,) if several else ())
     return Resolved(source, notes, _unset_findings(unset))
 
 
-def _annotate(source: Source, value: object, path: Location, file: str) -> _Node:
-    tag = source.tags[0].get(path, "") if source.tags else ""
+def _place(source: Source, index: int, several: bool, path: Location) -> str:
+    """Where ``path`` of document ``index`` is, naming the file when several merge."""
+    place = source.place(path, index)
+    return f"{source.name}: {place}" if several else place
+
+
+def _annotate(source: Source, index: int, value: object, path: Location) -> _Node:
+    """Document ``index`` of ``source`` as nodes that know their line, file and tag."""
+    tag = source.tags[index].get(path, "") if source.tags else ""
     if isinstance(value, dict):
-        value = {k: _annotate(source, v, (*path, k), file) for k, v in value.items()}
+        value = {k: _annotate(source, index, v, (*path, k)) for k, v in value.items()}
     elif isinstance(value, list):
-        value = [_annotate(source, v, (*path, i), file) for i, v in enumerate(value)]
-    return _Node(value, source.line(path), file, tag=tag)
+        value = [_annotate(source, index, v, (*path, i)) for i, v in enumerate(value)]
+    return _Node(value, source.line(path, index), source.name, tag=tag)
 
 
-def _interpolate(node: _Node, variables: Mapping[str, Variable], source: Source,
-                 path: Location, unset: dict[str, list[str]]) -> None:
+def _interpolate(node: _Node, variables: Mapping[str, Variable],
+                 place_of: Callable[[Location], str], path: Location,
+                 unset: dict[str, list[str]]) -> None:
     """Substitute in every string of ``node``, noting in ``unset`` the places of each
     variable that has no value (with its message, if the file requires it)."""
     if isinstance(node.value, dict):
         for key, child in node.value.items():
-            _interpolate(child, variables, source, (*path, key), unset)
+            _interpolate(child, variables, place_of, (*path, key), unset)
     elif isinstance(node.value, list):
         for i, child in enumerate(node.value):
-            _interpolate(child, variables, source, (*path, i), unset)
+            _interpolate(child, variables, place_of, (*path, i), unset)
     elif isinstance(node.value, str) and "$" in node.value:
         result = interpolate(node.value, variables)
         node.value, node.note = result.value, ", ".join(result.used)
-        place = source.place(path)
+        place = place_of(path)
         for variable in result.unset:
             unset.setdefault(variable, []).append(place)
         for variable, message in result.required:
@@ -144,6 +154,8 @@ def _by_name(node: _Node) -> dict[str, _Node]:
 
 def _merge(base: _Node, other: _Node, path: Location) -> _Node:
     """``other`` (a later file) merged into ``base``."""
+    if other.value is None and not other.tag:  # an empty value changes nothing
+        return base
     if other.tag or _matches(path, _REPLACED):
         return other
     if _matches(path, _BY_NAME) and isinstance(base.value, dict | list) \

@@ -16,13 +16,14 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
 
+from msatheory.check.addresses import mask
 from msatheory.errors import TheoryError
 
 __all__ = [
@@ -51,6 +52,7 @@ MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
 #: Most digits a whole number may have (Python's own limit on converting text).
 MAX_DIGITS = 4300
+_MAX_BITS = int(MAX_DIGITS * 3.32)  # the most bits a number of MAX_DIGITS digits needs
 
 Location = tuple[str | int, ...]
 """A place in a document: mapping keys and list indices from the top."""
@@ -92,7 +94,7 @@ class Source:
     document ``i`` to the file they come from (the nearest enclosing path decides):
     documents of several files (:meth:`combine`) and compose files merged into one
     carry it. ``tags[i]`` maps paths to the docker compose merge tag (``!reset``,
-    ``!override``) written on them.
+    ``!override``) written on them. ``path`` is the file on disk it was read from, if any.
     """
 
     name: str
@@ -100,6 +102,7 @@ class Source:
     lines: tuple[dict[Location, int], ...] = field(repr=False, default=())
     files: tuple[dict[Location, str], ...] = field(repr=False, default=())
     tags: tuple[dict[Location, str], ...] = field(repr=False, default=())
+    path: Path | None = field(repr=False, default=None)
 
     @classmethod
     def combine(cls, name: str, sources: Sequence[Source]) -> Source:
@@ -179,7 +182,8 @@ def read(path: str | Path) -> Source:
     text = read_text(path)
     if str(path) == STDIN:
         return parse(text, "<stdin>", as_json=text.lstrip().startswith("{"))
-    return parse(text, str(path), as_json=Path(path).suffix.lower() == ".json")
+    source = parse(text, str(path), as_json=Path(path).suffix.lower() == ".json")
+    return replace(source, path=Path(path).resolve())
 
 
 def read_text(path: str | Path) -> str:
@@ -393,6 +397,10 @@ class _Builder:
                                   f"({shorten(str(error), 80)})") from None
         if isinstance(value, float) and not math.isfinite(value):
             return node.value
+        if isinstance(value, int) and value.bit_length() > _MAX_BITS:  # 0x..., 0b... forms
+            digits = math.floor(value.bit_length() * math.log10(2)) + 1
+            raise self.fail(node, f"a number of about {digits} digits is longer than the "
+                                  f"{MAX_DIGITS} read")
         return value
 
     def mapping(self, node: yaml.MappingNode, path: Location) -> dict[str, object]:
@@ -429,8 +437,9 @@ class _Builder:
 
 
 def shorten(value: object, limit: int = 60) -> str:
-    """``repr(value)``, cut to ``limit`` characters with ``...`` when longer."""
-    text = repr(value)
+    """``repr(value)``, passwords masked, cut to ``limit`` characters with ``...`` when
+    longer."""
+    text = mask(repr(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

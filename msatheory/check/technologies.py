@@ -13,7 +13,8 @@ things do, each with its reason, and never a word inside a service's own image n
 3. its own name, when it is exactly a store's (:data:`NAMES`: a service called
    ``mongodb`` built from its own Dockerfile);
 4. how the others address it (:func:`by_protocol`): as ``mongodb://...``, with a
-   connection string, or on a store's registered port (``user-db:27017``).
+   connection string, or by ``host:port`` on a store's registered port
+   (``user-db:27017``; a web URL's port says nothing: ``http://search-api:9200``).
 
 :func:`identify` applies the first three to one container; the importers apply the
 fourth across the file. A monitoring tool (:func:`monitoring_tool`: Prometheus, an
@@ -247,7 +248,7 @@ def by_protocol(address: Address) -> tuple[tuple[str, str], str] | None:
         else:
             what = "with a connection string"
         return (technology, KINDS[technology]), what
-    if address.port in PORTS:
+    if address.port in PORTS and base in ("", "tcp"):  # a web URL's port says nothing
         technology = PORTS[address.port]
         return (technology, KINDS[technology]), f"on port {address.port}, the {technology} port"
     return None
