@@ -191,3 +191,21 @@ def test_a_single_point_of_failure_leaves_no_entry_point_serving(arch):
         spof = all(entry in failed for entry in arch.entry_points)
         assert (service in single_points_of_failure(arch)) == spof
     assert check_fault_isolation(arch).holds == (not single_points_of_failure(arch))
+
+
+@GENERATED
+@given(architectures())
+def test_the_cycle_through_a_call_is_as_short_as_a_shortest_path_back(arch):
+    from msatheory.basics.features import _shortest_cycle
+    graph = arch.call_graph
+    for tangle in nx.strongly_connected_components(graph):
+        calls = {s: [t for t in graph.successors(s) if t in tangle] for s in tangle}
+        callers = {s: [t for t in graph.predecessors(s) if t in tangle] for s in tangle}
+        for caller in sorted(tangle):
+            for callee in calls[caller]:
+                cycle = _shortest_cycle(calls, callers, caller, callee)
+                back = nx.shortest_path_length(graph.subgraph(tangle), callee, caller)
+                assert len(cycle) == back + 2  # closed walk: the path back, the call, repeated
+                assert len(set(cycle[:-1])) == len(cycle) - 1  # elementary
+                assert all(graph.has_edge(u, v) for u, v in pairwise(cycle))
+                assert any(cycle[i:i + 2] == (caller, callee) for i in range(len(cycle) - 1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
@@ -87,35 +87,69 @@ def _elementary_cycles(tangle: nx.DiGraph, calls: dict[str, list[str]],
     its cycle space), so a large one is known to have more without counting them.
     """
     calls_count = sum(len(callees) for callees in calls.values())
+    if calls_count == len(calls):  # as many calls as services: one ring, one cycle
+        ring, node = [], min(calls)
+        while not ring or node != ring[0]:
+            ring.append(node)
+            (node,) = calls[node]
+        return (_closed(ring),), True
     found: set[tuple[str, ...]] = set()
     if calls_count - len(calls) + 1 <= limit:
         found = {_closed(c) for c in islice(nx.simple_cycles(tangle), limit + 1)}
     complete = 0 < len(found) <= limit
     if not complete:
         found = set()
+        callers: dict[str, list[str]] = {s: [] for s in calls}
+        for caller in sorted(calls):
+            for callee in calls[caller]:
+                callers[callee].append(caller)
         for caller in sorted(calls):
             for callee in sorted(calls[caller]):
-                found.add(_shortest_cycle(calls, caller, callee))
+                found.add(_shortest_cycle(calls, callers, caller, callee))
                 if len(found) == limit:
                     return tuple(sorted(found, key=lambda c: (len(c), c))), complete
     return tuple(sorted(found, key=lambda c: (len(c), c))), complete
 
 
-def _shortest_cycle(calls: dict[str, list[str]], caller: str, callee: str) -> tuple[str, ...]:
+def _shortest_cycle(calls: dict[str, list[str]], callers: dict[str, list[str]], caller: str,
+                    callee: str) -> tuple[str, ...]:
     """The shortest cycle through the call ``caller`` → ``callee`` (inside a tangle, where
-    the callee always reaches the caller), as a closed walk."""
-    parent: dict[str, str | None] = {callee: None}
-    queue = deque([callee])
-    while caller not in parent:
-        node = queue.popleft()
-        for successor in calls[node]:
-            if successor not in parent:
-                parent[successor] = node
-                queue.append(successor)
-    path = [caller]
-    while parent[path[-1]] is not None:
-        path.append(parent[path[-1]])
-    return _closed(path[::-1])
+    the callee always reaches the caller), as a closed walk: a breadth-first search from
+    both ends, forward from the callee and backward from the caller, a level at a time."""
+    ahead: dict[str, str | None] = {callee: None}  # node -> the node before it
+    behind: dict[str, str | None] = {caller: None}  # node -> the node after it
+    depth = {("ahead", callee): 0, ("behind", caller): 0}
+    forward, backward = [callee], [caller]
+    meeting = callee if callee == caller else None
+    while meeting is None:
+        side, other = ("ahead", "behind") if len(forward) <= len(backward) else (
+            "behind", "ahead")
+        seen, step = (ahead, calls) if side == "ahead" else (behind, callers)
+        level, met = [], []
+        for node in forward if side == "ahead" else backward:
+            for neighbour in step[node]:
+                if neighbour not in seen:
+                    seen[neighbour] = node
+                    depth[(side, neighbour)] = depth[(side, node)] + 1
+                    level.append(neighbour)
+                    if (other, neighbour) in depth:
+                        met.append(neighbour)
+        if met:  # the shortest way through, whichever node it meets at
+            meeting = min(met, key=lambda n: (depth[(other, n)], n))
+        if side == "ahead":
+            forward = level
+        else:
+            backward = level
+    path, node = [], meeting
+    while node is not None:  # back to the callee
+        path.append(node)
+        node = ahead[node]
+    path.reverse()
+    node = behind[meeting]
+    while node is not None:  # on to the caller
+        path.append(node)
+        node = behind[node]
+    return _closed(path)
 
 
 def _closed(cycle: list[str]) -> tuple[str, ...]:
