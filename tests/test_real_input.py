@@ -12,11 +12,11 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from test_importers import compose, edges, kube
 
 from msatheory.basics.features import check_independence, dependency_tangles
 from msatheory.check.compose import import_compose, import_compose_files
 from msatheory.check.formats import systems
-from msatheory.check.kubernetes import import_kubernetes
 from msatheory.check.report import check_system
 from msatheory.check.source import parse, read
 from msatheory.check.system import System
@@ -24,19 +24,8 @@ from msatheory.check.system import System
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def compose(text: str, name: str = "c.yaml") -> System:
-    return import_compose(parse(text, name))
-
-
-def kube(text: str, name: str = "k.yaml") -> System:
-    return import_kubernetes(parse(text, name))
-
-
-def edges(system: System) -> set[tuple[str, str, str]]:
-    return {(i.source, i.target, i.kind) for i in system.inferred}
-
-
 def findings(system: System, what: str) -> list[str]:
+    """The details of ``system``'s findings of kind ``what``, sorted."""
     return sorted(f.detail for f in system.findings if f.what == what)
 
 
