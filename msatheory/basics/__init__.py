@@ -61,8 +61,8 @@ __getattr__, __dir__ = lazy(__name__, {
         "CYCLE_LIMIT", "FailureImpact", "Tangle", "blast_radii", "blast_radius",
         "check_autonomy", "check_fault_isolation", "check_independence",
         "check_independent_scaling", "check_technology_diversity", "dependency_tangles",
-        "failure_impact",
-        "shared_datastores", "shared_deployment_units", "single_points_of_failure",
+        "failure_impact", "shared_datastores", "shared_deployment_units",
+        "single_points_of_failure",
     ),
     "model": (
         "Architecture", "Channel", "Datastore", "Microservice", "MicroserviceArchitecture",

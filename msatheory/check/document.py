@@ -227,6 +227,7 @@ def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
             raise source.error(place, f"the gateway {name!r} is not a service of this file"
                                       + _suggest(name, specs))
     used = {store for spec in specs.values() for store in spec.get("datastores", ())}
+    watchable = {*specs, *(stores if stores is not None else used)}
     for name, spec in specs.items():
         for i, callee in enumerate(spec.get("calls", ())):
             if callee != name and callee not in specs:
@@ -242,11 +243,10 @@ def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
                                    f"{store!r} is not listed under datastores"
                                    f"{_suggest(store, stores)}")
         for i, watched in enumerate(spec.get("monitors", ())):
-            known = {*specs, *(stores if stores is not None else used)}
-            if watched not in known:
+            if watched not in watchable:
                 raise source.error(("services", name, "monitors", i),
                                    f"{name} monitors {watched!r}, which is not a service or "
-                                   f"data store of this file{_suggest(watched, known)}")
+                                   f"data store of this file{_suggest(watched, watchable)}")
     for store in stores or {}:
         if store in specs:
             raise source.error(("datastores", store), f"{store!r} is also a service")

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
 
 from msatheory.check.compose import import_compose, import_compose_files
 from msatheory.check.document import load_architecture
@@ -118,13 +117,6 @@ COMPOSE_OVERRIDES = ("compose.override.yml", "compose.override.yaml",
                      "docker-compose.override.yml", "docker-compose.override.yaml")
 
 
-class _Group(NamedTuple):
-    kind: str
-    sources: list[Source]
-    name: str
-    left: tuple[Finding, ...] = ()  # files of its folder that Compose would not read
-
-
 def systems(paths: Sequence[str | Path], kind: str | None = None,
             each: bool = False) -> list[tuple[str, System | TheoryError]]:
     """The systems ``paths`` describe, each with its name, grouped as the module says; a
@@ -133,67 +125,70 @@ def systems(paths: Sequence[str | Path], kind: str | None = None,
     Compose files named together merge in the order given; a folder's compose files merge
     as ``docker compose`` run in that folder merges them (:data:`COMPOSE_FILES` and
     :data:`COMPOSE_OVERRIDES`), and its other compose files are findings, not read."""
-    slots: list[_Group | tuple[str, TheoryError] | tuple[str, str | None]] = []
-    shared: dict[tuple[str, str | None], list[Source]] = {}
-    folders: dict[tuple[str, str | None], set[str | None]] = {}
+    entries: list[tuple[str, str | None, Source | TheoryError, str]] = []
     for file, folder in files_of(paths):
         try:
             source = read(file)
         except TheoryError as error:
-            slots.append((file, error))
+            entries.append((file, folder, error, ""))
             continue
-        found = kind or detect(source)
-        if each or found == "architecture":
-            slots.append(_Group(found, [source], source.name))
-            continue
-        key = (found, folder if found == "compose" else None)
-        if key not in shared:
-            shared[key], folders[key] = [], set()
-            slots.append(key)
-        shared[key].append(source)
-        folders[key].add(folder)
+        entries.append((file, folder, source, kind or detect(source)))
+
+    def group(found: str, folder: str | None) -> tuple[str, str | None]:
+        """Which files go together: those of one kind, and for compose of one folder."""
+        return found, folder if found == "compose" else None
+
     results: list[tuple[str, System | TheoryError]] = []
-    for slot in slots:
-        if isinstance(slot, tuple) and isinstance(slot[1], TheoryError):
-            results.append(slot)
-            continue
-        if not isinstance(slot, _Group):  # files of one kind read together
-            (one,) = folders[slot] if len(folders[slot]) == 1 else (None,)
-            slot = _Group(slot[0], shared[slot], one or "")
-        for group in _as_compose_reads(slot):
-            try:
-                system = _build(group.sources, group.kind, group.name)
-                if group.left:
-                    system = replace(system, findings=tuple(sorted({*system.findings,
-                                                                    *group.left})))
-                results.append((group.name, system))
-            except TheoryError as error:
-                results.append((group.name, error))
+    done: set[tuple[str, str | None]] = set()
+    for file, folder, source, found in entries:
+        if isinstance(source, TheoryError):
+            results.append((file, source))
+        elif each or found == "architecture":
+            results.append(_system([source], found, source.name))
+        elif group(found, folder) not in done:
+            done.add(group(found, folder))
+            together = [(s, f) for _, f, s, k in entries
+                        if isinstance(s, Source) and group(k, f) == group(found, folder)]
+            results += _read_together(found, together)
     return results
 
 
-def _as_compose_reads(group: _Group) -> list[_Group]:
-    """``group`` with its name; a folder's compose files cut to what Compose reads."""
-    folder = group.name
-    if len(group.sources) == 1 or not folder:
-        return [group._replace(name=_name(group.sources, folder))]
-    if group.kind != "compose":
-        return [group._replace(name=folder)]
-    by_name = {Path(s.name).name: s for s in group.sources}
+def _read_together(kind: str, members: list[tuple[Source, str | None]]
+                   ) -> list[tuple[str, System | TheoryError]]:
+    """The systems files of one ``kind`` make when read together (each with its folder):
+    from a folder, compose files are cut to what ``docker compose`` reads there."""
+    sources = [source for source, _ in members]
+    folders = {folder for _, folder in members}
+    folder = next(iter(folders)) if len(folders) == 1 else None
+    if kind != "compose" or folder is None or len(sources) == 1:
+        return [_system(sources, kind, _name(sources, folder))]
+    by_name = {Path(s.name).name: s for s in sources}
     base = next((by_name[n] for n in COMPOSE_FILES if n in by_name), None)
     if base is None:  # no file Compose would pick: each is a system of its own
-        return [group._replace(sources=[s], name=s.name) for s in group.sources]
+        return [_system([s], kind, s.name) for s in sources]
     override = next((by_name[n] for n in COMPOSE_OVERRIDES if n in by_name), None)
     chosen = [base] + ([override] if override else [])
-    left = tuple(Finding("not read", s.name, f"docker compose run in {folder} reads "
-                                              f"{' and '.join(Path(c.name).name for c in chosen)}"
-                                              f" only; check {Path(s.name).name} by naming it "
-                                              "after the files it overrides")
-                 for s in group.sources if s not in chosen)
-    return [_Group("compose", chosen, folder, left)]
+    names = " and ".join(Path(c.name).name for c in chosen)
+    left = [Finding("not read", s.name, f"docker compose run in {folder} reads {names} only; "
+                                        f"check {Path(s.name).name} by naming it after the "
+                                        "files it overrides")
+            for s in sources if all(s is not c for c in chosen)]
+    return [_system(chosen, kind, folder, left)]
 
 
-def _name(sources: Sequence[Source], folder: str) -> str:
+def _system(sources: list[Source], kind: str, name: str,
+            left: list[Finding] | None = None) -> tuple[str, System | TheoryError]:
+    """``name`` and the system of ``sources`` (with the findings ``left``), or the error."""
+    try:
+        system = _build(sources, kind, name)
+    except TheoryError as error:
+        return name, error
+    if left:
+        system = replace(system, findings=tuple(sorted({*system.findings, *left})))
+    return name, system
+
+
+def _name(sources: Sequence[Source], folder: str | None) -> str:
     """The name of files read as one: their folder, or their names joined."""
     if len(sources) == 1:
         return sources[0].name

@@ -151,7 +151,7 @@ class Report:
         if extra:
             lines += ["", "Cycles once publish/subscribe edges count (not a violation):"]
             lines += _capped([f"  {' → '.join(t.cycles[0])}"
-                              + (f" (and {len(t.cycles) - 1} more, through "
+                              + (f" (1 of {_cycle_count(t)} cycles through "
                                  f"{', '.join(t.members)})" if len(t.cycles) > 1 else "")
                               for t in extra], "cycles")
         if arch.monitoring:
@@ -173,6 +173,10 @@ class Report:
 def _tangle(tangle: Tangle) -> dict[str, object]:
     return {"services": list(tangle.members), "cycles": [list(c) for c in tangle.cycles],
             "complete": tangle.complete}
+
+
+def _cycle_count(tangle: Tangle) -> str:
+    return str(len(tangle.cycles)) if tangle.complete else f"more than {CYCLE_LIMIT}"
 
 
 def _count(n: int, what: str) -> str:

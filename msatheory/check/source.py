@@ -52,7 +52,7 @@ MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
 #: Most digits a whole number may have (Python's own limit on converting text).
 MAX_DIGITS = 4300
-_MAX_BITS = int(MAX_DIGITS * 3.32)  # the most bits a number of MAX_DIGITS digits needs
+_MAX_BITS = int(MAX_DIGITS / math.log10(2))  # the bits a number of MAX_DIGITS digits needs
 
 Location = tuple[str | int, ...]
 """A place in a document: mapping keys and list indices from the top."""
