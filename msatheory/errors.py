@@ -1,11 +1,40 @@
-"""The one error type a learner meets from msatheory, and the checks that raise it."""
+"""The one error type a learner meets from msatheory, and the checks that raise it.
+
+Every model, checker and loader validates its arguments with the ``require_*``
+functions below, so the same mistake reads the same way everywhere:
+``"{owner}: {what} must be ..., not {value!r}"``, where ``owner`` names the object or
+function and ``what`` the argument or field.
+
+>>> require_count("fleet", "n", 3, least=1)
+3
+>>> require_count("fleet", "n", True, least=1)
+Traceback (most recent call last):
+    ...
+msatheory.errors.TheoryError: fleet: n must be a positive whole number, not True
+"""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
+from typing import TypeGuard, TypeVar
 
-__all__ = ["TheoryError", "require_distinct", "require_items", "require_name", "require_names"]
+__all__ = [
+    "TheoryError",
+    "require_count",
+    "require_distinct",
+    "require_duration",
+    "require_fraction",
+    "require_instance",
+    "require_items",
+    "require_name",
+    "require_names",
+    "require_number",
+    "require_seed",
+]
+
+T = TypeVar("T")
 
 
 class TheoryError(ValueError):
@@ -15,6 +44,77 @@ class TheoryError(ValueError):
     learner can mend the input without reading a traceback. It subclasses
     :class:`ValueError`, so code that already handles bad values keeps working.
     """
+
+
+def _is_real(value: object) -> TypeGuard[int | float]:
+    """An int or float, and not a bool (``True`` is an int to Python, not to a learner)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def require_count(owner: str, what: str, value: object, *, least: int = 0) -> int:
+    """``value`` if it is a whole number of at least ``least``.
+
+    >>> require_count("registry lab", "rate", 0)
+    0
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        bound = {0: "a whole number, 0 or more", 1: "a positive whole number"}.get(
+            least, f"a whole number of at least {least}")
+        raise TheoryError(f"{owner}: {what} must be {bound}, not {value!r}")
+    return value
+
+
+def require_number(owner: str, what: str, value: object, *, positive: bool = False,
+                   finite: bool = True, unit: str = "") -> float:
+    """``value`` as a float if it is a real number >= 0 (> 0 with ``positive``), finite
+    unless ``finite=False``. ``unit`` ("seconds") names what it counts in the message.
+
+    >>> require_number("Network", "hop", 0.0005)
+    0.0005
+    >>> require_number("Network", "hop", -1)
+    Traceback (most recent call last):
+        ...
+    msatheory.errors.TheoryError: Network: hop must be a non-negative finite number, not -1
+    """
+    if not (_is_real(value) and (value > 0 if positive else value >= 0)
+            and (not finite or math.isfinite(value))):
+        sign = "a positive" if positive else "a non-negative"
+        bound = " finite" if finite else ""
+        of = f" of {unit}" if unit else ""
+        raise TheoryError(f"{owner}: {what} must be {sign}{bound} number{of}, not {value!r}")
+    return float(value)
+
+
+def require_duration(owner: str, what: str, value: object, *, positive: bool = False) -> float:
+    """``value`` as a float if it is a finite number of seconds, >= 0 (> 0 with ``positive``)."""
+    return require_number(owner, what, value, positive=positive, unit="seconds")
+
+
+def require_fraction(owner: str, what: str, value: object, *, zero: bool = True) -> float:
+    """``value`` as a float if it lies in [0, 1] (in (0, 1] when ``zero`` is False):
+    a probability, a share or a percentage written as a fraction.
+
+    >>> require_fraction("self-preservation", "percent", 0.85)
+    0.85
+    """
+    if not (_is_real(value) and (value >= 0 if zero else value > 0) and value <= 1):
+        interval = "[0, 1]" if zero else "(0, 1]"
+        raise TheoryError(f"{owner}: {what} must lie in {interval}, not {value!r}")
+    return float(value)
+
+
+def require_seed(owner: str, value: object) -> int:
+    """``value`` if it is an integer seed (so a run repeats across Python versions)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TheoryError(f"{owner}: seed must be an integer, not {value!r}")
+    return value
+
+
+def require_instance(owner: str, what: str, value: object, kind: type[T]) -> T:
+    """``value`` if it is a ``kind``; otherwise an error naming the type expected."""
+    if not isinstance(value, kind):
+        raise TheoryError(f"{owner}: {what} must be a {kind.__name__}, not {value!r}")
+    return value
 
 
 def require_name(owner: str, what: str, value: object) -> str:
@@ -44,7 +144,7 @@ def require_names(owner: str, what: str, values: object) -> tuple[str, ...]:
     return names
 
 
-def require_items(owner: str, what: str, values: object, kind: type) -> tuple:
+def require_items(owner: str, what: str, values: object, kind: type[T]) -> tuple[T, ...]:
     """``values`` as a tuple if it is a list of ``kind`` instances."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise TheoryError(f"{owner}: {what} must be a list of {kind.__name__}s, not {values!r}")

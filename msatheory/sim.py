@@ -12,7 +12,7 @@ import random
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_seed
 
 if TYPE_CHECKING:
     import simpy
@@ -20,11 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["Simulation", "VirtualClock", "seeded_rng"]
 
 
-def seeded_rng(seed: int) -> random.Random:
-    """A random generator fixed by ``seed`` (an int, so runs repeat across Python versions)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TheoryError(f"seed must be an integer, got {seed!r}")
-    return random.Random(seed)
+def seeded_rng(seed: int, owner: str = "simulation") -> random.Random:
+    """A random generator fixed by ``seed``; ``owner`` names who asked, should the seed
+    not be an integer (the only seeds that repeat across Python versions)."""
+    return random.Random(require_seed(owner, seed))
 
 
 class VirtualClock:

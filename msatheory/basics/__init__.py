@@ -8,6 +8,7 @@ sketch ported as written beside its correction.
 from msatheory._lazy import lazy
 
 __all__ = [
+    "CHECKS",
     "CYCLE_LIMIT",
     "ERRATA",
     "MTTF",
@@ -51,6 +52,7 @@ __all__ = [
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
 # needs the model and the feature checkers, not sympy (availability) or hypothesis (errata).
 __getattr__, __dir__ = lazy(__name__, {
+    "checks": ("CHECKS",),
     "availability": (
         "MTTF", "MTTR", "YEAR_MINUTES", "DowntimeBudget", "Reliability", "availability_bound",
         "dependency_budget_share", "downtime_budget", "replicated", "serial",

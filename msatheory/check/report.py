@@ -1,6 +1,7 @@
 """Every applicable checker of the catalogue, run on one system, as a report.
 
-:func:`check_system` runs Axiom 1.1.1 and Features 1.2.1-1.2.4 on the model,
+:func:`check_system` runs each chapter's ``CHECKS`` table (:func:`msatheory.theory.checks`)
+whose inputs the system has: Axiom 1.1.1 and Features 1.2.1-1.2.4 on the model,
 Principle 2.1.1, Theorem 2.1.1 and Principle 2.3.1 when the file gives functions,
 Algorithm 3.2.2's precondition (every service is health-checked) and Pattern 4.3.1
 (every client enters by a gateway). A :class:`Report` holds the verdicts and the
@@ -16,21 +17,15 @@ from msatheory.basics.features import (
     CYCLE_LIMIT,
     Tangle,
     blast_radii,
-    check_autonomy,
-    check_fault_isolation,
-    check_independence,
-    check_independent_scaling,
-    check_technology_diversity,
     dependency_tangles,
     shared_datastores,
     single_points_of_failure,
 )
 from msatheory.check.system import System
-from msatheory.design.boundary import check_separation, check_single_responsibility
-from msatheory.design.granularity import check_granularity
-from msatheory.discovery.health import check_health_coverage, unchecked_services
-from msatheory.gateway.entry import check_single_entry, gateway_bypass
-from msatheory.theory import Verdict
+from msatheory.discovery.health import unchecked_services
+from msatheory.gateway.entry import gateway_bypass
+from msatheory.theory import checks
+from msatheory.theory.verdict import Verdict
 
 __all__ = ["Report", "check_system"]
 
@@ -39,23 +34,11 @@ SHOWN = 12
 
 
 def check_system(system: System) -> Report:
-    """Run every checker that applies to ``system``."""
-    arch = system.architecture
-    verdicts = [
-        check_independence(arch),
-        check_autonomy(arch),
-        check_technology_diversity(arch),
-        check_fault_isolation(arch),
-        check_independent_scaling(arch),
-    ]
-    if system.design is not None:
-        verdicts += [
-            check_single_responsibility(system.design),
-            check_separation(system.design),
-            check_granularity(system.design, system.bounds),
-        ]
-    verdicts += [check_health_coverage(arch), check_single_entry(arch, system.gateways)]
-    return Report(system, tuple(verdicts))
+    """Run every check whose inputs ``system`` has (a file without functions has no design)."""
+    return Report(system, tuple(
+        check.checker(*arguments) for check in checks()
+        if (arguments := check.arguments(system)) is not None
+    ))
 
 
 @dataclass(frozen=True)

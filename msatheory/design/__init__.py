@@ -10,6 +10,7 @@ community detection on its coupling graph.
 from msatheory._lazy import lazy
 
 __all__ = [
+    "CHECKS",
     "ERRATA",
     "GRANULARITY",
     "METHODS",
@@ -59,6 +60,7 @@ __all__ = [
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
 # needs the boundary and granularity checkers, not hypothesis (errata) or sympy (GRANULARITY).
 __getattr__, __dir__ = lazy(__name__, {
+    "checks": ("CHECKS",),
     "boundary": (
         "Boundary", "DataModel", "Design", "Function", "Interface", "ServiceSpec",
         "check_separation", "check_single_responsibility",

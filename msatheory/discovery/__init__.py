@@ -15,6 +15,7 @@ from msatheory._lazy import lazy
 
 __all__ = [
     "BALANCERS",
+    "CHECKS",
     "CLIENT_SIDE",
     "DETECTORS",
     "ERRATA",
@@ -76,6 +77,7 @@ __all__ = [
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check` needs
 # the health-coverage checker, not SimPy (balancing, patterns) or hypothesis (errata).
 __getattr__, __dir__ = lazy(__name__, {
+    "checks": ("CHECKS",),
     "balancing": (
         "BALANCERS", "Balancer", "GoPanic", "LeastOutstanding", "PowerOfTwoChoices", "Random",
         "RoundRobin", "SketchRoundRobin", "Spread", "WeightedRoundRobin", "discover",

@@ -16,9 +16,12 @@ from msatheory.theory.catalogue import STATEMENTS
 from msatheory.theory.statement import Kind, Statement
 
 if TYPE_CHECKING:
-    from msatheory.theory.errata import Erratum
+    from msatheory.theory.checks import Check
+    from msatheory.theory.errata import Counterexample, Erratum
+    from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
+    "Check",
     "Counterexample",
     "Erratum",
     "Kind",
@@ -26,6 +29,7 @@ __all__ = [
     "Verdict",
     "Witness",
     "catalogue",
+    "checks",
     "errata",
     "get",
     "parse_kind",
@@ -34,13 +38,15 @@ __all__ = [
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
 # needs verdicts, not hypothesis (errata).
 __getattr__, __dir__ = lazy(__name__, {
+    "checks": ("Check",),
     "errata": ("Counterexample", "Erratum"),
     "verdict": ("Verdict", "Witness"),
 })
 
-#: Chapter packages that contribute errata, each through its ``ERRATA`` tuple.
+#: Chapter packages, in the theory's order: each contributes its errata (``ERRATA``) and
+#: the statements ``msatheory check`` verifies (``CHECKS``), when it has them.
 CHAPTER_PACKAGES: tuple[str, ...] = (
-    "msatheory.basics", "msatheory.design", "msatheory.discovery"
+    "msatheory.basics", "msatheory.design", "msatheory.discovery", "msatheory.gateway"
 )
 
 _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}
@@ -76,8 +82,12 @@ def get(kind: Kind | str, number: str) -> Statement:
 
 
 def errata() -> tuple[Erratum, ...]:
-    """Every erratum contributed by the chapters that have landed, in chapter order."""
-    found: list[Erratum] = []
-    for package in CHAPTER_PACKAGES:
-        found.extend(importlib.import_module(package).ERRATA)
-    return tuple(found)
+    """Every erratum the chapters contribute, in chapter order."""
+    return tuple(e for package in CHAPTER_PACKAGES
+                 for e in getattr(importlib.import_module(package), "ERRATA", ()))
+
+
+def checks() -> tuple[Check, ...]:
+    """Every check ``msatheory check`` runs, in chapter order."""
+    return tuple(c for package in CHAPTER_PACKAGES
+                 for c in getattr(importlib.import_module(package), "CHECKS", ()))

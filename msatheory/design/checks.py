@@ -1,0 +1,17 @@
+"""Chapter 2's rows of ``msatheory check``: Principle 2.1.1, Theorem 2.1.1 and Principle
+2.3.1, run when the file gives each service's functions."""
+
+from __future__ import annotations
+
+from msatheory.design.boundary import check_separation, check_single_responsibility
+from msatheory.design.granularity import check_granularity
+from msatheory.theory import Kind, get
+from msatheory.theory.checks import Check
+
+__all__ = ["CHECKS"]
+
+CHECKS = (
+    Check(get(Kind.PRINCIPLE, "2.1.1"), check_single_responsibility, ("design",)),
+    Check(get(Kind.THEOREM, "2.1.1"), check_separation, ("design",)),
+    Check(get(Kind.PRINCIPLE, "2.3.1"), check_granularity, ("design", "bounds")),
+)

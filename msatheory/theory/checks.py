@@ -1,0 +1,51 @@
+"""The statements ``msatheory check`` verifies on a system read from a file.
+
+Each chapter package lists its checks in a ``CHECKS`` table (its ``checks`` module):
+which statement, which checker, and which parts of the system the checker reads. The
+report runs every chapter's table in chapter order, so a new chapter adds a row to its
+own table and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from msatheory.theory.statement import Statement
+from msatheory.theory.verdict import Verdict
+
+__all__ = ["INPUTS", "Check"]
+
+#: What a checker may read from a system (:class:`msatheory.check.System` fields):
+#: the chapter 1 model, the chapter 2 design (``None`` when a file gives no functions),
+#: the granularity bounds, and the gateways clients are meant to enter by.
+INPUTS = ("architecture", "design", "bounds", "gateways")
+
+
+@dataclass(frozen=True)
+class Check:
+    """``checker`` verifies ``statement``, called with the system fields ``needs`` names.
+
+    >>> from msatheory.basics.features import check_independence
+    >>> from msatheory.theory import Kind, get
+    >>> check = Check(get(Kind.AXIOM, "1.1.1"), check_independence)
+    >>> check.needs
+    ('architecture',)
+    """
+
+    statement: Statement
+    checker: Callable[..., Verdict]
+    needs: tuple[str, ...] = ("architecture",)
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.needs if name not in INPUTS]
+        if unknown:
+            from msatheory.errors import TheoryError
+
+            raise TheoryError(f"check of {self.statement.ref}: needs {unknown!r}, which a "
+                              f"system does not have; a system has {', '.join(INPUTS)}")
+
+    def arguments(self, system: object) -> tuple[object, ...] | None:
+        """The checker's arguments taken from ``system``, or None when one is missing."""
+        values = tuple(getattr(system, name) for name in self.needs)
+        return None if any(value is None for value in values) else values
