@@ -10,7 +10,7 @@ from msatheory.basics.features import (
     check_technology_diversity,
 )
 from msatheory.theory import Kind, get
-from msatheory.theory.checks import Check
+from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 

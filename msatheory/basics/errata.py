@@ -13,7 +13,7 @@ from msatheory.basics.sketch import (
     SketchMicroservice,
 )
 from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.errata import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, holds_for_all
 
 __all__ = ["ERRATA", "healthy_in_truth", "run_health_events", "run_scale_calls"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from msatheory.design.boundary import check_separation, check_single_responsibility
 from msatheory.design.granularity import check_granularity
 from msatheory.theory import Kind, get
-from msatheory.theory.checks import Check
+from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 

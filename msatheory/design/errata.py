@@ -31,7 +31,7 @@ from msatheory.design.granularity import (
 from msatheory.design.sketch import SketchServiceDesign
 from msatheory.design.strategies import designs
 from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.errata import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, holds_for_all
 
 __all__ = ["ERRATA", "out_of_bounds", "passes", "shop"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from msatheory.discovery.health import check_health_coverage
 from msatheory.theory import Kind, get
-from msatheory.theory.checks import Check
+from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 

@@ -30,7 +30,7 @@ from msatheory.discovery.tradeoff import run
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock
 from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.errata import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, holds_for_all
 
 __all__ = ["ERRATA", "probe_history", "sketch_after"]
 

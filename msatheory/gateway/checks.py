@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from msatheory.gateway.entry import check_single_entry
 from msatheory.theory import Kind, get
-from msatheory.theory.checks import Check
+from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 

@@ -16,8 +16,8 @@ from msatheory.theory.catalogue import STATEMENTS
 from msatheory.theory.statement import Kind, Statement
 
 if TYPE_CHECKING:
-    from msatheory.theory.checks import Check
-    from msatheory.theory.errata import Counterexample, Erratum
+    from msatheory.theory.check import Check
+    from msatheory.theory.erratum import Counterexample, Erratum
     from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
@@ -38,8 +38,8 @@ __all__ = [
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
 # needs verdicts, not hypothesis (errata).
 __getattr__, __dir__ = lazy(__name__, {
-    "checks": ("Check",),
-    "errata": ("Counterexample", "Erratum"),
+    "check": ("Check",),
+    "erratum": ("Counterexample", "Erratum"),
     "verdict": ("Verdict", "Witness"),
 })
 
