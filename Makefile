@@ -5,8 +5,9 @@
 #   make book       build the Jupyter Book into book/_build/html (offline assets when npm exists)
 #   make notebooks  re-execute notebooks/*.ipynb in place (NB="notebooks/01_basics.ipynb" for one)
 #   make lab        JupyterLab on notebooks/
-#   make test       unit tests, every notebook under strict nbval, browser tests: one pytest run
-#   make lint       ruff
+#   make test       `make lint`, then unit tests, doctests, every notebook under strict nbval
+#                   and the browser tests: one pytest run
+#   make lint       ruff and mypy
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
 #                   starts against `import yaml, networkx` (goal: 1.5x)
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
@@ -54,12 +55,13 @@ notebooks: env
 lab: env
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=notebooks
 
-test: env
+test: env lint
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-	  -ra --durations=5 tests notebooks
+	  --doctest-modules -ra --durations=5 tests notebooks msatheory
 
 lint: env
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: env
 	$(PY) benchmarks/check_scale.py

@@ -8,9 +8,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from msatheory import TheoryError
-from msatheory.basics import CorrectedMicroservice, Platform, SketchMicroservice
 from msatheory.basics.errata import healthy_in_truth, run_scale_calls
-from msatheory.basics.sketch import DataStoreType, DeploymentStatus
+from msatheory.basics.sketch import (
+    CorrectedMicroservice,
+    DataStoreType,
+    DeploymentStatus,
+    Platform,
+    SketchMicroservice,
+)
 
 
 def test_the_port_keeps_the_sketchs_behaviour():
@@ -44,7 +49,7 @@ def test_the_correction_converges_and_probes():
     assert service.is_healthy()  # the crashed two were replaced; orders-4 answers in time
     service.scale(0)
     assert service.platform.running("orders") == []
-    with pytest.raises(TheoryError, match="replicas must be a whole number, 0 or more, got -1"):
+    with pytest.raises(TheoryError, match="replicas must be a whole number, 0 or more, not -1"):
         service.scale(-1)
     with pytest.raises(TheoryError, match="no instance 'orders-9'"):
         service.platform.crash("orders-9")

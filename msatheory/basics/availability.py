@@ -18,7 +18,7 @@ import networkx as nx
 import sympy as sp
 
 from msatheory.basics.model import Architecture
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_count, require_instance, require_number
 from msatheory.sim import Simulation
 
 __all__ = [
@@ -69,8 +69,7 @@ class DowntimeBudget(NamedTuple):
 
 def downtime_budget(nines: int) -> DowntimeBudget:
     """The downtime a target of ``nines`` nines (3 means 99.9%) allows, exactly."""
-    if isinstance(nines, bool) or not isinstance(nines, int) or nines < 1:
-        raise TheoryError(f"nines must be a whole number of at least 1, got {nines!r}")
+    require_count("downtime budget", "nines", nines, least=1)
     unavailability = sp.Rational(1, 10**nines)
     return DowntimeBudget(
         nines,
@@ -87,8 +86,9 @@ def dependency_budget_share(nines: int, dependencies: int, extra_nines: int = 1)
     dependencies offers ``nines + extra_nines``. Returns the exact share of the
     service's unavailability budget that the dependencies consume together.
     """
-    if dependencies < 0 or extra_nines < 0:
-        raise TheoryError("dependencies and extra_nines must be 0 or more")
+    require_count("dependency budget", "nines", nines, least=1)
+    require_count("dependency budget", "dependencies", dependencies)
+    require_count("dependency budget", "extra_nines", extra_nines)
     each = 1 - sp.Rational(1, 10 ** (nines + extra_nines))
     return (1 - each**dependencies) / sp.Rational(1, 10**nines)
 
@@ -110,8 +110,9 @@ def _reliabilities(arch: Architecture, reliability: Mapping[str, Reliability]) -
     if missing:
         raise TheoryError(f"no reliability given for {', '.join(missing)}")
     for name, r in reliability.items():
-        if not (r.mttf > 0 and r.mttr > 0):
-            raise TheoryError(f"{name}: MTTF and MTTR must be positive, got {r}")
+        require_instance(name, "reliability", r, Reliability)
+        require_number(name, "MTTF", r.mttf, positive=True)
+        require_number(name, "MTTR", r.mttr, positive=True)
 
 
 def availability_bound(

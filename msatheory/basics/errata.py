@@ -12,8 +12,7 @@ from msatheory.basics.sketch import (
     Platform,
     SketchMicroservice,
 )
-from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.erratum import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, holds_for_all
 
 __all__ = ["ERRATA", "healthy_in_truth", "run_health_events", "run_scale_calls"]
 
@@ -108,7 +107,7 @@ ERRATA: tuple[Erratum, ...] = (
         verify_corrected=lambda: holds_for_all(
             HEALTH_EVENTS, _health_lies(CorrectedMicroservice)
         ),
-        corrected_by="msatheory.basics.CorrectedMicroservice.is_healthy",
+        corrected_by="msatheory.basics.sketch.CorrectedMicroservice.is_healthy",
     ),
     Erratum(
         key="1.scale",
@@ -117,6 +116,6 @@ ERRATA: tuple[Erratum, ...] = (
         "replicas, so repeating a call multiplies the fleet and scale(0) never scales down.",
         demonstrate=_demonstrate_scale,
         verify_corrected=lambda: holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),
-        corrected_by="msatheory.basics.CorrectedMicroservice.scale",
+        corrected_by="msatheory.basics.sketch.CorrectedMicroservice.scale",
     ),
 )

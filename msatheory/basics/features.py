@@ -1,4 +1,12 @@
-"""Axiom 1.1.1 and Features 1.2.1-1.2.4 as checkers that return verdicts with witnesses."""
+"""Axiom 1.1.1 and Features 1.2.1-1.2.4 as checkers that return verdicts with witnesses.
+
+Every checker takes an :class:`~msatheory.basics.model.Architecture` and returns a
+:class:`~msatheory.theory.verdict.Verdict`, which holds exactly when it has no
+witnesses. The analyses the witnesses come from (tangles of calls, blast radii, single
+points of failure, shared data stores and deployment units) are public too. The
+examples use :func:`~msatheory.basics.examples.tangled_shop`, whose ``orders`` and
+``stock`` call each other and share a database.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,8 @@ from typing import NamedTuple
 import networkx as nx
 
 from msatheory.basics.model import Architecture
-from msatheory.theory import Kind, Verdict, Witness, get
+from msatheory.theory import Kind, get
+from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
     "CYCLE_LIMIT",
@@ -56,6 +65,43 @@ def dependency_tangles(arch: Architecture, include_async: bool = False,
 
     Every service on a cycle is a member of exactly one tangle, so none goes unnamed, however
     many cycles pass through it.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture whose calls are searched.
+    include_async : bool
+        Count publish/subscribe edges too (a cycle through a topic is no violation of
+        Axiom 1.1.1, but worth seeing).
+    limit : int
+        The most cycles listed per tangle.
+
+    Returns
+    -------
+    list of Tangle
+        In order of their least member. A tangle's ``cycles`` are all its elementary
+        cycles when ``complete``; otherwise the shortest cycle through each call, up
+        to ``limit``.
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> dependency_tangles(shop)
+    [Tangle(members=('orders', 'stock'), cycles=(('orders', 'stock', 'orders'),), complete=True)]
+
+    Notes
+    -----
+    A tangle of n services and m calls has at least m - n + 1 elementary cycles, so
+    Johnson's algorithm [2]_ runs only when that bound is within ``limit``; a larger
+    tangle gets the shortest cycle through each call, by a breadth-first search from
+    both ends of the call.
+
+    References
+    ----------
+    .. [1] Axiom 1.1.1 of the theory (微服务独立性).
+    .. [2] D. B. Johnson, "Finding all the elementary circuits of a directed graph",
+       *SIAM Journal on Computing* 4(1), 1975.
     """
     return list(_tangles(arch, include_async, limit))
 
@@ -88,7 +134,8 @@ def _elementary_cycles(tangle: nx.DiGraph, calls: dict[str, list[str]],
     """
     calls_count = sum(len(callees) for callees in calls.values())
     if calls_count == len(calls):  # as many calls as services: one ring, one cycle
-        ring, node = [], min(calls)
+        ring: list[str] = []
+        node = min(calls)
         while not ring or node != ring[0]:
             ring.append(node)
             (node,) = calls[node]
@@ -140,15 +187,16 @@ def _shortest_cycle(calls: dict[str, list[str]], callers: dict[str, list[str]], 
             forward = level
         else:
             backward = level
-    path, node = [], meeting
-    while node is not None:  # back to the callee
-        path.append(node)
-        node = ahead[node]
+    path: list[str] = []
+    step_back: str | None = meeting
+    while step_back is not None:  # back to the callee
+        path.append(step_back)
+        step_back = ahead[step_back]
     path.reverse()
-    node = behind[meeting]
-    while node is not None:  # on to the caller
-        path.append(node)
-        node = behind[node]
+    step_on = behind[meeting]
+    while step_on is not None:  # on to the caller
+        path.append(step_on)
+        step_on = behind[step_on]
     return _closed(path)
 
 
@@ -182,7 +230,13 @@ def shared_deployment_units(arch: Architecture) -> dict[str, list[str]]:
 
 
 def blast_radius(arch: Architecture, service: str) -> frozenset[str]:
-    """The services that fail with ``service``: all that transitively call it (Feature 1.2.3)."""
+    """The services that fail with ``service``: all that transitively call it (Feature 1.2.3).
+
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> sorted(blast_radius(shop, "stock"))
+    ['orders', 'web']
+    """
     arch.service(service)
     return frozenset(nx.ancestors(arch.call_graph, service))
 
@@ -202,7 +256,14 @@ class FailureImpact(NamedTuple):
 
 
 def failure_impact(arch: Architecture, service: str) -> FailureImpact:
-    """The services and entry points that fail when ``service`` fails."""
+    """The services and entry points that fail when ``service`` fails (Feature 1.2.3).
+
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> impact = failure_impact(shop, "web")
+    >>> sorted(impact.failed), impact.system_down
+    (['web'], True)
+    """
     failed = blast_radius(arch, service) | {service}
     return FailureImpact(
         service, failed, arch.entry_points & failed, arch.entry_points - failed
@@ -238,7 +299,13 @@ def blast_radii(arch: Architecture) -> dict[str, int]:
 
 
 def single_points_of_failure(arch: Architecture) -> list[str]:
-    """Services whose failure alone reaches every entry point, so no client is served."""
+    """Services whose failure alone reaches every entry point, so no client is served.
+
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> single_points_of_failure(shop)
+    ['orders', 'stock', 'web']
+    """
     return _failure_reach(arch)[1]
 
 
@@ -279,6 +346,41 @@ def check_independence(arch: Architecture) -> Verdict:
     Three things bind services together: a cycle of synchronous calls (no member
     can change its API or start without the others), a shared data store (a schema
     change must be released in lock step) and a shared deployment unit.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture to check.
+
+    Returns
+    -------
+    Verdict
+        On Axiom 1.1.1. One witness per tangle of calls (``"dependency cycle"``: its
+        members, and its first cycles spelled out), per shared data store (``"shared
+        data store"``: the store, then its users) and per shared deployment unit
+        (``"shared deployment unit"``: the services shipped together).
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> verdict = check_independence(shop)
+    >>> verdict.holds
+    False
+    >>> for witness in verdict.witnesses:
+    ...     print(witness)
+    dependency cycle: orders → stock → orders
+    shared data store: db is used by orders, stock
+
+    See Also
+    --------
+    dependency_tangles, shared_datastores, shared_deployment_units
+
+    References
+    ----------
+    .. [1] Axiom 1.1.1 of the theory (微服务独立性).
+    .. [2] S. Newman, *Building Microservices*, 2nd ed., O'Reilly, 2021, ch. 1:
+       independent deployability.
     """
     witnesses = [
         *_cycle_witnesses(arch),
@@ -294,12 +396,40 @@ def check_independence(arch: Architecture) -> Verdict:
 
 
 def check_autonomy(arch: Architecture) -> Verdict:
-    """Feature 1.2.1 (服务自治): every service owns its data; no data store has two users."""
+    """Feature 1.2.1 (服务自治): every service owns its data; no data store has two users.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture to check.
+
+    Returns
+    -------
+    Verdict
+        On Feature 1.2.1, with one ``"shared data store"`` witness per data store that
+        two or more services use (``involves``: the store, then its users). Brokers
+        are not shared data: services that share one communicate through it.
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> print(check_autonomy(shop))
+    Feature 1.2.1 Autonomy (服务自治): violated. 1 data store serves 2 of 3 services.
+      - shared data store: db is used by orders, stock
+
+    References
+    ----------
+    .. [1] Feature 1.2.1 of the theory (服务自治).
+    .. [2] C. Richardson, *Microservices Patterns*, Manning, 2018, ch. 2: the
+       database-per-service pattern.
+    """
     stateful = sum(bool(s.datastores) for s in arch.services.values())
     return Verdict(
         get(Kind.FEATURE, "1.2.1"),
         _shared_store_witnesses(arch),
-        f"{len(arch.datastores)} data stores serve {stateful} of {len(arch.services)} services.",
+        f"{_count(len(arch.datastores), 'data store')} "
+        f"serve{'s' * (len(arch.datastores) == 1)} {stateful} of {len(arch.services)} services.",
     )
 
 
@@ -308,13 +438,36 @@ def check_technology_diversity(arch: Architecture) -> Verdict:
 
     Services packaged in one deployment unit share a runtime, so none of them can
     choose alone.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture to check.
+
+    Returns
+    -------
+    Verdict
+        On Feature 1.2.2, with one ``"shared deployment unit"`` witness per unit that
+        ships two or more services (``involves``: those services). The summary counts
+        the stacks in use.
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> check_technology_diversity(shop).summary
+    '1 stack across 3 services: unspecified (3).'
+
+    References
+    ----------
+    .. [1] Feature 1.2.2 of the theory (技术多样性).
     """
     stacks = Counter(s.technology or "unspecified" for s in arch.services.values())
     mix = ", ".join(f"{tech} ({n})" for tech, n in sorted(stacks.items()))
     return Verdict(
         get(Kind.FEATURE, "1.2.2"),
         _shared_unit_witnesses(arch, "they must share one runtime"),
-        f"{len(stacks)} stacks across {len(arch.services)} services: {mix}.",
+        f"{_count(len(stacks), 'stack')} across {len(arch.services)} services: {mix}.",
     )
 
 
@@ -325,6 +478,36 @@ def check_fault_isolation(arch: Architecture) -> Verdict:
     synchronously (its blast radius). The system is down for clients when every
     entry point has failed; a service that can cause that is a single point of
     failure. Asynchronous topics buffer, so they do not spread failure here.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture to check.
+
+    Returns
+    -------
+    Verdict
+        On Feature 1.2.3, with one ``"single point of failure"`` witness per service
+        whose failure alone reaches every entry point (``involves``: that service).
+        The summary names the largest blast radius.
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> verdict = check_fault_isolation(shop)
+    >>> [w.involves for w in verdict.witnesses]
+    [('orders',), ('stock',), ('web',)]
+
+    See Also
+    --------
+    blast_radius, failure_impact, single_points_of_failure
+
+    References
+    ----------
+    .. [1] Feature 1.2.3 of the theory (故障隔离).
+    .. [2] B. Treynor Sloss et al., "The Calculus of Service Availability", *ACM Queue*
+       15(2), 2017: a service is no more available than its critical dependencies.
     """
     entries = _some(sorted(arch.entry_points))
     radius, spofs = _failure_reach(arch)
@@ -348,6 +531,30 @@ def check_independent_scaling(arch: Architecture) -> Verdict:
 
     Services that ship in one deployment unit scale together: adding a replica
     for one adds one for all.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture to check.
+
+    Returns
+    -------
+    Verdict
+        On Feature 1.2.4, with one ``"shared deployment unit"`` witness per unit that
+        ships two or more services (``involves``: those services).
+
+    Examples
+    --------
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> shop = tangled_shop()
+    >>> check_independent_scaling(shop).holds
+    True
+
+    References
+    ----------
+    .. [1] Feature 1.2.4 of the theory (独立扩展).
+    .. [2] M. L. Abbott and M. T. Fisher, *The Art of Scalability*, 2nd ed., 2015: the
+       Y axis of the scale cube, scaling by splitting functions into services.
     """
     counts = Counter(s.replicas for s in arch.services.values())
     mix = ", ".join(f"{_replicas(r)} ({n} service{'s' * (n != 1)})"
@@ -362,7 +569,11 @@ def check_independent_scaling(arch: Architecture) -> Verdict:
 
 
 def _replicas(count: int) -> str:
-    return f"{count} replica{'s' * (count != 1)}"
+    return _count(count, "replica")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' * (n != 1)}"
 
 
 def _some(names: list[str], shown: int = 5) -> str:

@@ -9,7 +9,13 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from msatheory.errors import TheoryError, require_names
+from msatheory.errors import (
+    TheoryError,
+    require_count,
+    require_instance,
+    require_name,
+    require_names,
+)
 
 __all__ = [
     "DATASTORE_KINDS",
@@ -36,8 +42,7 @@ class Datastore:
     kind: str = "database"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise TheoryError(f"a data store needs a non-empty name, got {self.name!r}")
+        require_name("data store", "name", self.name)
         if self.kind not in DATASTORE_KINDS:
             raise TheoryError(f"data store {self.name!r}: kind must be one of "
                               f"{', '.join(DATASTORE_KINDS)}, not {self.kind!r}")
@@ -68,8 +73,7 @@ class Service:
     deployment: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise TheoryError(f"a service needs a non-empty name, got {self.name!r}")
+        require_name("service", "name", self.name)
         owner = f"service {self.name!r}"
         for list_field in ("calls", "publishes", "subscribes", "interfaces", "datastores",
                            "monitors"):
@@ -77,10 +81,7 @@ class Service:
             object.__setattr__(self, list_field, names)
         if self.name in self.calls:
             raise TheoryError(f"{owner} calls itself")
-        if isinstance(self.replicas, bool) or not isinstance(self.replicas, int):
-            raise TheoryError(f"{owner}: replicas must be a whole number, got {self.replicas!r}")
-        if self.replicas < 0:
-            raise TheoryError(f"{owner}: replicas must be 0 or more, got {self.replicas}")
+        require_count(owner, "replicas", self.replicas)
         if not self.deployment:
             object.__setattr__(self, "deployment", self.name)
 
@@ -134,8 +135,7 @@ class Architecture:
         self.name = name
         self.services: dict[str, Service] = {}
         for service in services:
-            if not isinstance(service, Service):
-                raise TheoryError(f"{name}: {service!r} is not a Service")
+            require_instance(name, "each service", service, Service)
             if service.name in self.services:
                 raise TheoryError(f"{name}: two services are named {service.name!r}")
             self.services[service.name] = service
@@ -143,6 +143,7 @@ class Architecture:
             raise TheoryError(f"{name}: an architecture needs at least one service")
         self.datastores: dict[str, Datastore] = {}
         for store in datastores:
+            require_instance(name, "each data store", store, Datastore)
             if store.name in self.datastores:
                 raise TheoryError(f"{name}: two data stores are named {store.name!r}")
             self.datastores[store.name] = store
@@ -153,8 +154,8 @@ class Architecture:
                         f"{name}: service {service.name!r} calls {callee!r}, "
                         "which is not a service of this architecture"
                     )
-            for store in service.datastores:
-                self.datastores.setdefault(store, Datastore(store))
+            for used in service.datastores:
+                self.datastores.setdefault(used, Datastore(used))
         for service in self.services.values():
             for watched in service.monitors:
                 if watched not in self.services and watched not in self.datastores:
@@ -206,24 +207,26 @@ class Architecture:
     @cached_property
     def network(self) -> nx.DiGraph:
         """N: services as nodes; an edge wherever a channel runs, marked ``sync`` and ``topics``."""
-        graph = nx.DiGraph(name=self.name)
+        graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         for s in self.services.values():
             graph.add_node(s.name, technology=s.technology, replicas=s.replicas)
-        edges: dict[tuple[str, str], dict[str, object]] = {}
+        sync: set[tuple[str, str]] = set()
+        topics: dict[tuple[str, str], list[str]] = {}
         for channel in self.channels:
-            edge = edges.setdefault((channel.source, channel.target), {"sync": False, "topics": []})
+            edge = (channel.source, channel.target)
             if channel.mode == "sync":
-                edge["sync"] = True
-            else:
-                edge["topics"].append(channel.via)
-        graph.add_edges_from((u, v, {"sync": e["sync"], "topics": tuple(e["topics"])})
-                             for (u, v), e in edges.items())
+                sync.add(edge)
+            topics.setdefault(edge, [])
+            if channel.mode == "async":
+                topics[edge].append(channel.via)
+        graph.add_edges_from((u, v, {"sync": (u, v) in sync, "topics": tuple(via)})
+                             for (u, v), via in topics.items())
         return nx.freeze(graph)
 
     @cached_property
     def call_graph(self) -> nx.DiGraph:
         """The synchronous part of N: an edge from each caller to each service it calls."""
-        graph = nx.DiGraph(name=self.name)
+        graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         graph.add_nodes_from(self.network.nodes(data=True))
         graph.add_edges_from((u, v, data) for u, v, data in self.network.edges(data=True)
                              if data["sync"])

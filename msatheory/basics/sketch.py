@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_count
 
 __all__ = [
     "CorrectedMicroservice",
@@ -79,7 +79,7 @@ class Platform:
     def probe(self, instance_id: str, timeout: float) -> bool:
         """Call the instance's health endpoint: True when it answers within ``timeout``."""
         instance = self._get(instance_id)
-        return not instance.crashed and instance.response_time <= timeout
+        return instance.response_time is not None and instance.response_time <= timeout
 
 
 class DataStoreType(Enum):
@@ -176,11 +176,7 @@ class CorrectedMicroservice(SketchMicroservice):
 
     def scale(self, replicas: int) -> None:
         """Reconcile to exactly ``replicas`` running instances (a whole number, 0 or more)."""
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise TheoryError(
-                f"service {self.name!r}: replicas must be a whole number, 0 or more, "
-                f"got {replicas!r}"
-            )
+        require_count(f"service {self.name!r}", "replicas", replicas)
         for crashed in [i for i in self.platform.instances.values()
                         if i.service == self.name and i.crashed]:
             self.platform.stop(crashed.id)

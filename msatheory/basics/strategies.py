@@ -19,20 +19,20 @@ def architectures(draw: st.DrawFn, max_services: int = 8, acyclic: bool = False)
     """
     n = draw(st.integers(min_value=1, max_value=max_services))
     names = [f"s{i}" for i in range(n)]
-    topics = st.lists(st.sampled_from(["t0", "t1", "t2"]), unique=True, max_size=2)
+    topics = st.lists(st.sampled_from(["t0", "t1", "t2"]), unique=True, max_size=2).map(tuple)
     services = []
     for i, name in enumerate(names):
         callees = names[i + 1:] if acyclic else names[:i] + names[i + 1:]
         services.append(
             Service(
                 name,
-                calls=draw(st.lists(st.sampled_from(callees), unique=True, max_size=3))
+                calls=draw(st.lists(st.sampled_from(callees), unique=True, max_size=3).map(tuple))
                 if callees else (),
                 publishes=draw(topics),
                 subscribes=draw(topics),
                 datastores=draw(
                     st.lists(st.sampled_from([f"d{j}" for j in range(4)]), unique=True,
-                             max_size=2)
+                             max_size=2).map(tuple)
                 ),
                 technology=draw(st.sampled_from(["go", "java", "python", "node"])),
                 replicas=draw(st.integers(min_value=0, max_value=3)),

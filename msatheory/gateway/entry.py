@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from msatheory.basics.model import Architecture
 from msatheory.errors import TheoryError, require_names
-from msatheory.theory import Verdict, Witness, get
+from msatheory.theory import Kind, get
+from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = ["check_single_entry", "exposed_services", "gateway_bypass"]
 
@@ -45,7 +46,40 @@ def gateway_bypass(arch: Architecture, gateways: Iterable[str] = ()) -> list[str
 def check_single_entry(arch: Architecture, gateways: Iterable[str] = ()) -> Verdict:
     """Pattern 4.3.1 (单点入口): all client requests pass through the API gateway(s).
 
-    One witness per exposed service that is not a gateway.
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture; a service with ``exposed=True`` is reachable by clients.
+    gateways : iterable of str
+        The services clients are meant to enter by (one per client type under
+        Pattern 4.3.2). With none named, a lone exposed service is the entry.
+
+    Returns
+    -------
+    Verdict
+        On Pattern 4.3.1, with one ``"bypasses the gateway"`` witness per exposed
+        service that is not a gateway (``"exposed without a gateway"`` when no gateway
+        is named and several services are exposed); ``involves`` names the service.
+
+    Raises
+    ------
+    TheoryError
+        When a gateway named is not a service of ``arch``.
+
+    Examples
+    --------
+    >>> from msatheory.basics.model import Architecture, Service
+    >>> shop = Architecture([Service("gateway", calls=("orders",), exposed=True),
+    ...                      Service("orders", exposed=True)], name="shop")
+    >>> for witness in check_single_entry(shop, ["gateway"]).witnesses:
+    ...     print(witness)
+    bypasses the gateway: clients reach orders directly
+
+    References
+    ----------
+    .. [1] Pattern 4.3.1 of the theory (单点入口).
+    .. [2] C. Richardson, *Microservices Patterns*, Manning, 2018, ch. 8: the API
+       gateway pattern.
     """
     entries = _gateways(arch, gateways)
     exposed = exposed_services(arch)
@@ -61,4 +95,4 @@ def check_single_entry(arch: Architecture, gateways: Iterable[str] = ()) -> Verd
         Witness(what, (name,), f"clients reach {name} directly")
         for name in gateway_bypass(arch, entries)
     ]
-    return Verdict(get("pattern", "4.3.1"), witnesses, summary)
+    return Verdict(get(Kind.PATTERN, "4.3.1"), witnesses, summary)

@@ -1,8 +1,10 @@
 """The theory catalogue: the theory's 59 numbered statements, verdicts and errata.
 
 >>> from msatheory import theory
->>> theory.get("axiom", "1.1.1").title
+>>> theory.get(theory.Kind.AXIOM, "1.1.1").title
 'Independence'
+>>> theory.get("公理", "1.1.1").ref
+'Axiom 1.1.1'
 """
 
 from __future__ import annotations
@@ -70,7 +72,11 @@ def parse_kind(kind: Kind | str) -> Kind:
 
 
 def get(kind: Kind | str, number: str) -> Statement:
-    """The statement of this kind and number: ``get("axiom", "1.1.1")``."""
+    """The statement of this kind and number: ``get(Kind.AXIOM, "1.1.1")``.
+
+    ``kind`` may also be written as :func:`parse_kind` reads it (``"axiom"``, ``"公理"``),
+    as a learner types it; the package's own code always passes a :class:`Kind`.
+    """
     k = parse_kind(kind)
     try:
         return _BY_KEY[(k, str(number))]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 __all__ = ["SEARCH", "Counterexample", "Erratum", "holds_for_all"]
+
+T = TypeVar("T")
 
 #: Reproducible search: no example database, a fixed derandomised seed.
 SEARCH = settings(
@@ -49,12 +52,12 @@ class Erratum:
         return f"[{self.key}] {self.concerns}: {self.wrong}"
 
 
-def holds_for_all(strategy: st.SearchStrategy, breaks: Callable[[object], bool]) -> bool:
+def holds_for_all(strategy: st.SearchStrategy[T], breaks: Callable[[T], bool]) -> bool:
     """Whether a reproducible hypothesis search finds no example that ``breaks``."""
 
     @SEARCH
     @given(strategy)
-    def prop(example: object) -> None:
+    def prop(example: T) -> None:
         assert not breaks(example)
 
     try:
