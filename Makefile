@@ -1,7 +1,8 @@
 # msatheory: build the book, execute the notebooks, run the tests.
 #
 #   make            same as `make book`
-#   make env        create .venv and install the package with its lab, book and test extras
+#   make env        create .venv and install the package with its interactive, lab, book and
+#                   test extras
 #   make book       build the Jupyter Book into book/_build/html (offline assets when npm exists)
 #   make notebooks  re-execute notebooks/*.ipynb in place (NB="notebooks/01_basics.ipynb" for one)
 #   make lab        JupyterLab on notebooks/
@@ -20,7 +21,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.msatheory-env.stamp
-EXTRAS := lab,book,test
+EXTRAS := interactive,lab,book,test
 # The kernel inherits the environment: a fixed hash seed keeps set/dict-of-str order,
 # and therefore notebook outputs, identical between runs.
 export PYTHONHASHSEED := 0

@@ -36,7 +36,9 @@ def _errata(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Exit status 0 when every statement holds for every system, 1 when one is violated,
     2 when a file is unusable (each of its errors, one line each, goes to standard error)."""
-    status, reports, texts = 0, [], []
+    status = 0
+    reports: list[dict[str, object]] = []
+    texts: list[str] = []
     for name, system in systems(args.files, args.kind, args.each):
         if isinstance(system, TheoryError):
             for line in str(system).splitlines():

@@ -53,7 +53,8 @@ def shop(**changes: Service) -> Architecture:
     [
         (lambda: Architecture([Service("a", calls=("b",))], name="x"),
          "x: service 'a' calls 'b', which is not a service of this architecture"),
-        (lambda: Service("a", replicas=-2), "service 'a': replicas must be a whole number, 0 or more, not -2"),
+        (lambda: Service("a", replicas=-2),
+         "service 'a': replicas must be a whole number, 0 or more, not -2"),
         (lambda: Service("a", replicas=1.5), "service 'a': replicas must be a whole number"),
         (lambda: Service("a", replicas=True), "service 'a': replicas must be a whole number"),
         (lambda: Service("a", calls="b"), "calls must be a list of names, not .b."),

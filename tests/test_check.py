@@ -109,6 +109,8 @@ granularity: {merge_below: 1, split_above: 4}
     ("services: {a: {monitors: [z]}}", r"monitors\[0\] \(line 1\): a monitors 'z', which is "
                                        r"not a service or data store"),
     ("services: {a: {datastores: [d, d]}}", r"datastores \(line 1\): lists 'd' twice"),
+    # true is not 1 to uniqueItems: the repeated value is 1, listed twice
+    ("services: {a: {calls: [1, true, 1]}}", r"calls \(line 1\): lists 1 twice"),
     ("gateway: x\nservices: {a: }", r"gateway \(line 1\): the gateway 'x' is not a service"),
     ("services: {a: {functions: [f]}}",
      r"functions\[0\] \(line 1\): 'f' needs a domain: give it one, or give service 'a'"),

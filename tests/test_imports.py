@@ -50,6 +50,51 @@ def test_every_public_name_resolves(name):
     assert set(package.__all__) <= namespace.keys()
 
 
+#: Run in a fresh interpreter in which matplotlib and ipywidgets cannot be imported, as on
+#: an install without the ``interactive`` extra: import every model module, then check.
+WITHOUT_FIGURES = """
+import importlib, importlib.abc, pkgutil, sys
+import msatheory
+
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("matplotlib", "ipywidgets"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+sys.meta_path.insert(0, Absent())
+model = sorted(m.name for m in pkgutil.walk_packages(msatheory.__path__, "msatheory.")
+               if not m.name.startswith("msatheory.interactive"))
+for name in model:
+    importlib.import_module(name)
+import contextlib, io
+from msatheory.__main__ import main
+from msatheory.check import EXAMPLES
+with contextlib.redirect_stdout(io.StringIO()):
+    status = main(["check", str(EXAMPLES / "shop.yaml")])
+print([len(model), status, "hypothesis" in sys.modules])
+"""
+
+
+def test_the_model_and_check_work_without_matplotlib_and_ipywidgets():
+    count, status, hypothesis = fresh(WITHOUT_FIGURES)
+    assert count > 40 and status in (0, 1)
+    assert hypothesis  # the errata and strategies modules were imported on purpose
+
+
+def test_model_modules_import_no_plotting_widget_or_property_library():
+    """hypothesis is for errata, strategies and exercises; figures and widgets are for
+    msatheory.interactive."""
+    loaded = fresh(
+        "import importlib, pkgutil, sys, msatheory\n"
+        "for m in pkgutil.walk_packages(msatheory.__path__, 'msatheory.'):\n"
+        "    if not m.name.startswith('msatheory.interactive') and m.name.rpartition('.')[2] "
+        "not in ('errata', 'strategies', 'erratum'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'hypothesis') if m in sys.modules))"
+    )
+    assert loaded == []
+
+
 def test_unknown_names_raise_attribute_error():
     from msatheory import basics
 

@@ -27,7 +27,7 @@ def test_the_port_keeps_the_sketchs_behaviour():
     assert deployment.status is DeploymentStatus.PENDING
     assert service.dependencies == ["payments", "payments"]
     service.platform.crash("orders-1")
-    assert service.is_healthy() is True  # erratum 1.is_healthy
+    assert service.is_healthy() is True  # erratum 1.is-healthy
     service.scale(2)
     service.scale(2)
     assert len(service.platform.running("orders")) == 4  # erratum 1.scale

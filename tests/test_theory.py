@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import re
@@ -53,7 +54,7 @@ def test_statement_references_and_labels():
     s = theory.get("def", "4.1.1")
     assert (s.ref, s.ref_zh, s.label, s.chapter) == (
         "Def 4.1.1", "定义 4.1.1", "definition-4-1-1", 4)
-    with pytest.raises(TheoryError, match=r"Def 4\.1\.1 is not encoded yet"):
+    with pytest.raises(TheoryError, match=r"Def 4\.1\.1 has no encoding: its chapter is not "):
         s.encoded_by()
 
 
@@ -98,6 +99,24 @@ def test_each_erratum_is_shown_by_its_port_and_fixed_by_its_correction(erratum):
     assert erratum.demonstrate() == counterexample  # found the same way every run
     assert erratum.verify_corrected() is True
     assert erratum.wrong.endswith(".") and erratum.wrong.count(". ") == 0
+
+
+@pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
+def test_each_erratum_is_written_the_same_way(erratum):
+    """The record convention of CONTRIBUTING.md: a chapter-numbered slug, the sketch or
+    statement with its section, one full sentence, an importable correction."""
+    assert re.fullmatch(r"[1-8]\.[a-z][a-z0-9-]*", erratum.key)
+    assert re.fullmatch(r".+ \(section [1-8](\.\d)?(; .+)?\)", erratum.concerns)
+    assert erratum.wrong[0].isupper() and erratum.wrong.endswith(".")
+    path = erratum.corrected_by.split(" (")[0]
+    module, _, attribute = path.partition(".")
+    target = importlib.import_module(module)
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            target = importlib.import_module(f"{target.__name__}.{part}")
+        else:
+            target = getattr(target, part)
+    assert callable(target) or isinstance(target, type)
 
 
 def test_text_table_lists_every_statement(capsys):

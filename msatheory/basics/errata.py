@@ -98,7 +98,7 @@ def _demonstrate_scale() -> Counterexample:
 
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
-        key="1.is_healthy",
+        key="1.is-healthy",
         concerns="Rust sketch Microservice::is_healthy (section 1.2; Feature 1.2.3, "
         "Algorithm 3.2.2)",
         wrong="It always returns true, so a service none of whose instances answers is "
@@ -112,7 +112,7 @@ ERRATA: tuple[Erratum, ...] = (
     Erratum(
         key="1.scale",
         concerns="Rust sketch Microservice::scale (section 1.2; Feature 1.2.4)",
-        wrong="scale(n) starts n more instances on every call instead of converging to n "
+        wrong="Calling scale(n) starts n more instances every time instead of converging to n "
         "replicas, so repeating a call multiplies the fleet and scale(0) never scales down.",
         demonstrate=_demonstrate_scale,
         verify_corrected=lambda: holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),

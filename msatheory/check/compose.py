@@ -33,7 +33,7 @@ from pathlib import Path
 from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
 from msatheory.check.environment import Variable, parse_dotenv
-from msatheory.check.inference import Unit, architecture_document, infer
+from msatheory.check.inference import Resolve, Unit, architecture_document, infer
 from msatheory.check.merge import resolve_compose
 from msatheory.check.source import Location, Reader, Source, kind_of, read_text
 from msatheory.check.system import Deployed, Finding, System
@@ -185,8 +185,9 @@ def _hosts(read: Reader, name: str, body: dict, path: Location) -> set[str]:
             hosts.add(read.name(alias, (*where, "aliases", i)))
         for key in ("ipv4_address", "ipv6_address"):
             address = read.text(settings.get(key), (*where, key))
-            if address and ip_literal(address):
-                hosts.add(ip_literal(address))
+            literal = ip_literal(address) if address else None
+            if literal:
+                hosts.add(literal)
     return {h.lower() for h in hosts}
 
 
@@ -225,14 +226,14 @@ def _environment(read: Reader, body: dict, path: Location, notes: dict[Location,
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise read.fail((*where, i), f"must be NAME=value, not {kind_of(item)}")
-            name, equals, text = item.partition("=")
-            pairs.append((name, text if equals else None, (*where, i)))
+            key, equals, rest = item.partition("=")
+            pairs.append((key, rest if equals else None, (*where, i)))
     elif value is not None and not isinstance(value, dict):
         raise read.fail(where, f"must be a mapping or a list of NAME=value, not {kind_of(value)}")
     else:
-        for name, text in read.mapping(value, where).items():
-            pairs.append((name, None if text is None else read.scalar(text, (*where, name)),
-                          (*where, name)))
+        for key, entry in read.mapping(value, where).items():
+            pairs.append((key, None if entry is None else read.scalar(entry, (*where, key)),
+                          (*where, key)))
     explicit: dict[str, tuple[str, Location, str]] = {}
     for name, text, place in pairs:
         if text is not None:
@@ -346,7 +347,7 @@ def _check_order(read: Reader, services: dict[str, _Service]) -> None:
                                        "a service of this file")
 
 
-def _resolver(services: dict[str, _Service]):
+def _resolver(services: dict[str, _Service]) -> Resolve:
     """How a host (lower case) resolves from each service: its link aliases first."""
     hosts: dict[str, set[str]] = {}
     for service in services.values():

@@ -60,7 +60,7 @@ def _inline(node: object, definitions: Mapping[str, object]) -> object:
 
 
 SCHEMA = schema()
-_INLINED = _inline(SCHEMA, SCHEMA["$defs"])
+_INLINED = {k: _inline(v, SCHEMA["$defs"]) for k, v in SCHEMA.items() if k != "$defs"}
 _VALID = fastjsonschema.compile({k: v for k, v in _INLINED.items() if k != "$schema"})
 
 
@@ -107,9 +107,7 @@ def _problem(error: Any) -> str:
     if kind == "maxLength":
         return f"is longer than {expected} characters"
     if kind == "uniqueItems":
-        seen: list[object] = []
-        twice = next(v for v in value if v in seen or seen.append(v))
-        return f"lists {shorten(twice)} twice"
+        return f"lists {shorten(_repeated(value))} twice"
     if kind == "minItems":
         return f"must list at least {expected}"
     if kind == "minimum":
@@ -119,6 +117,29 @@ def _problem(error: Any) -> str:
     if kind == "oneOf":
         return f"must be a name or a mapping with a name, not {kind_of(value)}"
     return shorten(error.message, 200)
+
+
+def _repeated(values: Iterable[object]) -> object:
+    """The first of ``values`` equal to one before it as JSON Schema compares them (there
+    is one: ``uniqueItems`` failed)."""
+    seen: list[object] = []
+    for value in values:
+        if any(_same(value, before) for before in seen):
+            return value
+        seen.append(value)
+    raise ValueError("no value is repeated")
+
+
+def _same(one: object, two: object) -> bool:
+    """Whether two JSON values are equal as ``uniqueItems`` counts them: ``true`` is not
+    ``1``, nor ``false`` ``0``, at any depth."""
+    if isinstance(one, bool) or isinstance(two, bool):
+        return one is two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(map(_same, one, two))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_same(one[k], two[k]) for k in one)
+    return one == two
 
 
 def _mistakes(error: Any) -> list[tuple[Location, str]]:
@@ -259,7 +280,7 @@ def _datastore(name: str, spec: Mapping[str, Any]) -> Datastore:
     return Datastore(name, technology, kind)
 
 
-def _names(items: Iterable[object]) -> tuple[str, ...]:
+def _names(items: Iterable[str | Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(item if isinstance(item, str) else item["name"] for item in items)
 
 

@@ -175,7 +175,9 @@ def parse_dotenv(text: str, name: str, lookup: Mapping[str, Variable] | None = N
     before = dict(known or {})
     i, line = 0, 1
     while i < len(text):
-        blank = _BLANK.match(text, i).group()
+        spaces = _BLANK.match(text, i)
+        assert spaces is not None  # \s* matches at every position, if only the empty text
+        blank = spaces.group()
         line += blank.count("\n")
         i += len(blank)
         if i >= len(text):
@@ -214,7 +216,8 @@ def _value(text: str, i: int, name: str, line: int) -> tuple[str, bool, int, int
         end = text.find("\n", i)
         end = len(text) if end < 0 else end
         return text[i:end].split(" #", 1)[0].rstrip(), True, end, 0
-    chars, j, escaped = [], i + 1, False
+    chars: list[str] = []
+    j, escaped = i + 1, False
     while j < len(text):
         ch = text[j]
         if ch == quote and not escaped:

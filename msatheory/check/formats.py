@@ -128,11 +128,11 @@ def systems(paths: Sequence[str | Path], kind: str | None = None,
     entries: list[tuple[str, str | None, Source | TheoryError, str]] = []
     for file, folder in files_of(paths):
         try:
-            source = read(file)
+            loaded = read(file)
         except TheoryError as error:
             entries.append((file, folder, error, ""))
             continue
-        entries.append((file, folder, source, kind or detect(source)))
+        entries.append((file, folder, loaded, kind or detect(loaded)))
 
     def group(found: str, folder: str | None) -> tuple[str, str | None]:
         """Which files go together: those of one kind, and for compose of one folder."""

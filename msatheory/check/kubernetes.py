@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
-from msatheory.check.inference import Unit, architecture_document, infer
+from msatheory.check.inference import Resolve, Unit, architecture_document, infer
 from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Deployed, Finding, System
 from msatheory.check.technologies import identify, monitoring_tool
@@ -178,7 +178,7 @@ def _objects(source: Source) -> list[_Object]:
         read = Reader(source, index)
         top = _object(read, document, ())
         if top.kind == "List":
-            for i, item in enumerate(read.items(document.get("items"), ("items",))):
+            for i, item in enumerate(read.items(top.body.get("items"), ("items",))):
                 found.append(_object(read, item, ("items", i)))
         else:
             found.append(top)
@@ -196,7 +196,7 @@ def _object(read: Reader, body: object, path: Location) -> _Object:
     name = namespace = ""
     if kind != "List":
         name = read.name(metadata.get("name"), (*path, "metadata", "name"))
-        namespace = read.text(metadata.get("namespace"), (*path, "metadata", "namespace"))
+        namespace = read.text(metadata.get("namespace"), (*path, "metadata", "namespace")) or ""
     return _Object(read, path, body, kind, name, namespace or _DEFAULT)
 
 
@@ -281,9 +281,9 @@ def _settings(o: _Object, container: dict, path: Location, values: _Values,
             found = _lookup(o, values, kind, name, ref, (*where, key), findings)
             for variable, (text, origin) in (found or {}).items():
                 variables[prefix + variable] = (text, where, f"from {origin}")
-    for i, variable in enumerate(read.items(container.get("env"), (*path, "env"))):
+    for i, item in enumerate(read.items(container.get("env"), (*path, "env"))):
         where = (*path, "env", i)
-        entry = read.mapping(variable, where)
+        entry = read.mapping(item, where)
         name = read.name(entry.get("name"), (*where, "name"))
         if entry.get("valueFrom") is not None:
             resolved = _value_from(o, values, entry["valueFrom"], (*where, "valueFrom"),
@@ -530,7 +530,7 @@ def _unit(key: str, group: list[_Workload], exposed: set[int], service: _Service
                                         w.object.place("metadata", "name")) for w in group))
     stores = [identify(w.image, w.variables, service.object.name if service else w.object.name)
               for w in group]
-    if all(stores):
+    if stores[0] is not None and all(stores):
         (unit.store, unit.why), unit.where = stores[0], first.image_place
     unit.tool = monitoring_tool(first.image)
     if unit.tool:
@@ -548,7 +548,8 @@ def _unit(key: str, group: list[_Workload], exposed: set[int], service: _Service
 # -- addresses --------------------------------------------------------------------------------
 
 
-def _resolver(services: list[_Service], workloads: list[_Workload], unit_of: dict[int, str]):
+def _resolver(services: list[_Service], workloads: list[_Workload],
+              unit_of: dict[int, str]) -> Resolve:
     """How a host (lower case) resolves from each unit: through the Service it names."""
     by_name = {(s.object.namespace, s.object.name): s for s in services}
     by_ip = {s.cluster_ip: s for s in services if s.cluster_ip}

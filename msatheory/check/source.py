@@ -372,16 +372,21 @@ class _Builder:
 
     def value(self, node: yaml.Node, path: Location) -> object:
         """Plain data for ``node`` (measured first), recording the line of ``path``."""
+        self.note(node, path)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+
+    def note(self, node: yaml.Node, path: Location) -> None:
+        """Record the line of ``path`` and its compose tag; refuse any other tag on a
+        list or mapping."""
         self.lines.setdefault(path, node.start_mark.line + 1)
         if node.tag in COMPOSE_TAGS:
             self.tags[path] = node.tag
         elif not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTIONS:
             raise self.fail(node, f"the tag {node.tag} is not read (only plain YAML is)")
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.mapping(node, path)
 
     def scalar(self, node: yaml.ScalarNode) -> object:
         if node.tag in COMPOSE_TAGS:
@@ -426,13 +431,14 @@ class _Builder:
                     result.setdefault(key, value)
         return result
 
-    def merge_sources(self, node: yaml.Node, path: Location) -> list[dict]:
+    def merge_sources(self, node: yaml.Node, path: Location) -> list[dict[str, object]]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         built = []
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 raise self.fail(source, "a merge key (<<) must name a mapping")
-            built.append(self.value(source, path))
+            self.note(source, path)
+            built.append(self.mapping(source, path))
         return built
 
 

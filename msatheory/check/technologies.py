@@ -279,10 +279,9 @@ def identify(image: object, variables: Iterable[object] = (),
         technology, variable = found
         return ((technology, KINDS[technology]),
                 f"it sets {variable}, which only the {technology} server image reads")
-    technology = NAMES.get(name.lower())
-    if technology:
-        return (technology, KINDS[technology]), f"it is named {name}, as the {technology} " \
-                                                "server is"
+    named = NAMES.get(name.lower())
+    if named:
+        return (named, KINDS[named]), f"it is named {name}, as the {named} server is"
     return None
 
 

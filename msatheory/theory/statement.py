@@ -57,7 +57,7 @@ class Statement:
     ``statement`` is an English rendering (LaTeX between ``$`` where the theory has
     math); ``statement_zh`` is the theory's own wording. ``encoding`` is the dotted
     path of the object that encodes the statement and ``notebook`` the notebook
-    that teaches it; both are ``None`` until the statement's chapter lands.
+    that teaches it; both are ``None`` while the statement's chapter is not written.
     """
 
     kind: Kind
@@ -94,7 +94,7 @@ class Statement:
         if self.encoding is None:
             from msatheory.errors import TheoryError
 
-            raise TheoryError(f"{self.ref} is not encoded yet (its chapter has not landed)")
+            raise TheoryError(f"{self.ref} has no encoding: its chapter is not written yet")
         module, _, name = self.encoding.rpartition(".")
         return getattr(importlib.import_module(module), name)
 

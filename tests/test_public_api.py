@@ -1,0 +1,65 @@
+"""Each package's public surface, pinned: changing one is a decision made here.
+
+A chapter package exports what encodes its numbered statements, its model records, its
+checkers, ``ERRATA`` and ``CHECKS`` (CONTRIBUTING.md); simulations, sketches and
+constants are imported from their modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from msatheory import theory
+
+SURFACES = {
+    "msatheory": {"TheoryError", "load_ipython_extension", "unload_ipython_extension"},
+    "msatheory.errors": {
+        "TheoryError", "require_count", "require_distinct", "require_duration",
+        "require_fraction", "require_instance", "require_items", "require_name",
+        "require_names", "require_number", "require_seed",
+    },
+    "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
+    "msatheory.theory": {
+        "Check", "Counterexample", "Erratum", "Kind", "Statement", "Verdict", "Witness",
+        "catalogue", "checks", "errata", "get", "parse_kind",
+    },
+    "msatheory.basics": {
+        "CHECKS", "ERRATA", "Architecture", "Channel", "Datastore", "FailureImpact",
+        "Microservice", "MicroserviceArchitecture", "Service", "Tangle", "blast_radii",
+        "blast_radius", "check_autonomy", "check_fault_isolation", "check_independence",
+        "check_independent_scaling", "check_technology_diversity", "dependency_tangles",
+        "failure_impact", "shared_datastores", "shared_deployment_units",
+        "single_points_of_failure",
+    },
+    "msatheory.gateway": {"CHECKS", "check_single_entry", "exposed_services", "gateway_bypass"},
+    "msatheory.check": {
+        "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",
+        "Source", "System", "build", "check_system", "check_text", "detect", "import_compose",
+        "import_compose_files", "import_kubernetes", "load", "load_architecture", "parse",
+        "read", "system_from_document", "systems",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(SURFACES))
+def test_public_surface_is_as_decided(name):
+    assert set(importlib.import_module(name).__all__) == SURFACES[name]
+
+
+@pytest.mark.parametrize("statement", [s for s in theory.catalogue() if s.encoding],
+                         ids=lambda s: s.ref)
+def test_each_statement_is_encoded_by_a_public_name_of_its_chapter(statement):
+    package, _, name = statement.encoding.rpartition(".")
+    assert name in importlib.import_module(package).__all__
+
+
+@pytest.mark.parametrize("package", ("msatheory.theory", *theory.CHAPTER_PACKAGES))
+def test_no_submodule_shares_a_name_with_a_public_name(package):
+    """Otherwise importing the submodule would shadow the public name on the package."""
+    import pkgutil
+
+    module = importlib.import_module(package)
+    submodules = {m.name for m in pkgutil.iter_modules(module.__path__)}
+    assert submodules & set(module.__all__) == set()
