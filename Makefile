@@ -10,7 +10,8 @@
 #                   and the browser tests: one pytest run
 #   make lint       ruff and mypy
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
-#                   starts against `import yaml, networkx` (goal: 1.5x)
+#                   starts against `import yaml, networkx` (goal: 1.5x); every widget
+#                   handler, driven as a learner drives it (goal: 100 ms)
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
 
 SHELL := /bin/bash
@@ -67,6 +68,7 @@ lint: env
 bench: env
 	$(PY) benchmarks/check_scale.py
 	$(PY) benchmarks/check_startup.py
+	$(PY) benchmarks/widgets.py
 
 clean:
 	rm -rf book/_build build book/_assets book/appendix/catalogue.md

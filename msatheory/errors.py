@@ -27,6 +27,7 @@ __all__ = [
     "require_duration",
     "require_fraction",
     "require_instance",
+    "require_integer",
     "require_items",
     "require_name",
     "require_names",
@@ -44,6 +45,11 @@ class TheoryError(ValueError):
     learner can mend the input without reading a traceback. It subclasses
     :class:`ValueError`, so code that already handles bad values keeps working.
     """
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: "a Service", "an Instance"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _is_real(value: object) -> TypeGuard[int | float]:
@@ -103,17 +109,22 @@ def require_fraction(owner: str, what: str, value: object, *, zero: bool = True)
     return float(value)
 
 
+def require_integer(owner: str, what: str, value: object) -> int:
+    """``value`` if it is an integer of either sign (and not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TheoryError(f"{owner}: {what} must be an integer, not {value!r}")
+    return value
+
+
 def require_seed(owner: str, value: object) -> int:
     """``value`` if it is an integer seed (so a run repeats across Python versions)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TheoryError(f"{owner}: seed must be an integer, not {value!r}")
-    return value
+    return require_integer(owner, "seed", value)
 
 
 def require_instance(owner: str, what: str, value: object, kind: type[T]) -> T:
     """``value`` if it is a ``kind``; otherwise an error naming the type expected."""
     if not isinstance(value, kind):
-        raise TheoryError(f"{owner}: {what} must be a {kind.__name__}, not {value!r}")
+        raise TheoryError(f"{owner}: {what} must be {_a(kind.__name__)}, not {value!r}")
     return value
 
 
@@ -144,12 +155,17 @@ def require_names(owner: str, what: str, values: object) -> tuple[str, ...]:
     return names
 
 
-def require_items(owner: str, what: str, values: object, kind: type[T]) -> tuple[T, ...]:
-    """``values`` as a tuple if it is a list of ``kind`` instances."""
+def require_items(owner: str, what: str, values: object, kind: type[T], *,
+                  distinct: bool = False) -> tuple[T, ...]:
+    """``values`` as a tuple if it is a list of ``kind`` instances; with ``distinct``, no
+    two of them may share a ``name``."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TheoryError(f"{owner}: {what} must be a list of {kind.__name__}s, not {values!r}")
+        plural = kind.__name__ + ("es" if kind.__name__.endswith("s") else "s")
+        raise TheoryError(f"{owner}: {what} must be a list of {plural}, not {values!r}")
     items = tuple(values)
     for item in items:
         if not isinstance(item, kind):
-            raise TheoryError(f"{owner}: {what} holds {item!r}, not a {kind.__name__}")
+            raise TheoryError(f"{owner}: {what} holds {item!r}, not {_a(kind.__name__)}")
+    if distinct:
+        require_distinct(owner, what, (item.name for item in items))
     return items

@@ -90,7 +90,7 @@ def test_simulated_serial_and_parallel_pairs():
     assert 0 <= both <= either <= 1
 
 
-@settings(max_examples=100, derandomize=True, database=None)
+@settings(max_examples=100)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=5), st.integers(1, 5))
 def test_composition_bounds(parts, n):
     assert serial(parts) <= min(parts) + 1e-12
@@ -128,3 +128,11 @@ def test_simulation_is_seeded_and_virtual():
     sim.run(until=1)
     with pytest.raises(TheoryError, match="the clock is already at 1"):
         sim.run(until=1)
+
+
+def test_the_dependency_share_is_a_formula_in_a_counting_symbol():
+    d = sp.Symbol("d", positive=True, integer=True)
+    share = dependency_budget_share(3, d)
+    assert share.subs(d, 5) == dependency_budget_share(3, 5)
+    with pytest.raises(TheoryError, match="dependencies must be a whole number, 0 or more"):
+        dependency_budget_share(3, sp.Symbol("x"))

@@ -128,7 +128,7 @@ def test_failure_impact_of_a_leaf():
     assert impact.entry_points_up == {"catalogue"} and not impact.system_down
 
 
-GENERATED = settings(max_examples=150, derandomize=True, database=None, deadline=None)
+GENERATED = settings(max_examples=150)
 
 
 @GENERATED

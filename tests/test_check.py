@@ -311,3 +311,27 @@ def _bomb() -> bytes:
 def test_check_reads_as_the_kind_asked_for(tmp_path):
     status, _, err = run("--as", "kubernetes", str(EXAMPLES / "shop.yaml"))
     assert status == 2 and "msatheory: " in err and err.count("\n") == 1
+
+
+# --- the table of checks (msatheory.theory.checks) ----------------------------------------
+
+def test_the_report_runs_every_chapter_s_checks_in_order_on_their_own_statements():
+    from msatheory import theory
+
+    with_design, without = load(EXAMPLES / "shop.yaml"), load(EXAMPLES / "shop-compose.yaml")
+    assert with_design.design is not None and without.design is None
+    for system in (with_design, without):
+        ran = [c for c in theory.checks() if c.arguments(system) is not None]
+        verdicts = check_system(system).verdicts
+        assert [v.statement for v in verdicts] == [c.statement for c in ran]
+    assert len(check_system(with_design).verdicts) == len(theory.checks()) == 10
+    assert len(check_system(without).verdicts) == 7  # no functions: no chapter 2 checks
+
+
+def test_a_check_may_read_only_what_a_system_has():
+    from msatheory.theory import Kind, get
+    from msatheory.theory.check import Check
+
+    with pytest.raises(TheoryError, match=r"Pattern 4\.3\.1: needs \['traces'\], which a "
+                                          r"system does not have; a system has architecture"):
+        Check(get(Kind.PATTERN, "4.3.1"), check_single_entry, ("architecture", "traces"))

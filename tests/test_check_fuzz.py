@@ -30,7 +30,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "examples"
 SEEDS = sorted(EXAMPLES.glob("*.yaml")) + (sorted(
     p for p in SHARED.rglob("*") if p.suffix in (".yaml", ".yml")) if SHARED.exists() else [])
 
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=1500,
+FUZZ = settings(max_examples=1500,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 #: Every key the architecture loader, the compose importer and the Kubernetes importer read.
@@ -304,7 +304,7 @@ def test_real_files_with_damaged_text(data):
     survives(text)
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=200)
+@settings(max_examples=200)
 @given(depth=st.integers(1, 3000), flow=st.booleans(), as_json=st.booleans())
 def test_nesting_of_any_depth_is_read_or_refused(depth, flow, as_json):
     if as_json or flow:
@@ -315,7 +315,7 @@ def test_nesting_of_any_depth_is_read_or_refused(depth, flow, as_json):
     survives(text, "deep.json" if as_json else "deep.yaml", as_json)
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(levels=st.integers(1, 12), width=st.integers(2, 12))
 def test_alias_expansion_is_bounded(levels, width):
     lines = [f"a0: &a0 [{', '.join(['x'] * width)}]"]

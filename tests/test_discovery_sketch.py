@@ -1,24 +1,36 @@
-"""Chapter 3: the theory's Rust ServiceRegistry as written, and the errata it yields."""
+"""Chapter 3 (msatheory.discovery.sketch): the theory's Rust ServiceRegistry and Go round robin
+as written, and the errata they yield."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
+from msatheory.discovery.balancers import RoundRobin
 from msatheory.discovery.errata import ERRATA
 from msatheory.discovery.registry import (
+    Instance,
     InstanceExists,
     InstanceNotFound,
     NoHealthyInstance,
     ServiceNotFound,
 )
-from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
+from msatheory.discovery.sketch import (
+    GoPanic,
+    InstanceStatus,
+    SketchInstance,
+    SketchRoundRobin,
+    SketchServiceRegistry,
+)
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock
-from msatheory.theory import Counterexample
+from msatheory.theory.erratum import Counterexample
+
+IDS = [f"i{k}" for k in range(8)]
 
 REGISTRY_ERRATA = {
     "3.heartbeat-unread": ("silence for 91 s", "lookup at t=91 s returns orders-1"),
@@ -44,7 +56,8 @@ def test_register_rejects_a_duplicate_id_but_not_the_same_id_in_another_service(
         registry.register(_instance("o1"))
     registry.register(_instance("o1", "cart"))
     assert registry.instance_ids("orders") == ["o1"] and registry.instance_ids("cart") == ["o1"]
-    with pytest.raises(TheoryError, match="can only register a SketchInstance"):
+    with pytest.raises(TheoryError, match=r"^SketchServiceRegistry.register: instance must be "
+                                          r"a SketchInstance, not 'o2'$"):
         registry.register("o2")
 
 
@@ -110,7 +123,7 @@ def test_heartbeat_records_now_and_healthy_and_nothing_reads_it():
     assert _ids(registry) == ["o1"]  # a heartbeat 10**6 - 42 s old still serves
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(silence=st.integers(min_value=0, max_value=10**9))
 def test_no_silence_ever_unlists_a_heartbeating_instance(silence):
     clock = VirtualClock()
@@ -176,7 +189,8 @@ def test_run_health_checks_ticks_at_once_then_every_30_s(start, until, times):
 @pytest.mark.parametrize("until", [9, -1, math.inf, math.nan])
 def test_run_health_checks_refuses_the_past_and_forever(until):
     registry = SketchServiceRegistry(VirtualClock(10))
-    with pytest.raises(TheoryError, match="cannot run checks until"):
+    with pytest.raises(TheoryError, match=r"^SketchServiceRegistry.run_health_checks: until "
+                                          r"must be a finite time at or after now \(10\)"):
         registry.run_health_checks(until)
     assert registry.clock.now == 10
 
@@ -188,6 +202,67 @@ def test_run_health_checks_evicts_at_the_first_failed_tick():
     registry.register(_instance("o2"))
     assert registry.run_health_checks(120) == 5
     assert registry.instance_ids("orders") == ["o2"]
+
+
+# -- the Go gateway's round robin -------------------------------------------------------------
+
+
+def _go_instance(i: str, service: str = "orders") -> Instance:
+    return Instance(i, service, f"http://{i}:8080")
+
+
+def _go_fleet(ids, service: str = "orders") -> list[Instance]:
+    return [_go_instance(i, service) for i in ids]
+
+
+def test_sketch_panics_when_the_list_shrinks():
+    def panics(sizes):
+        sketch = SketchRoundRobin()
+        try:
+            for n in sizes:
+                sketch.select(_go_fleet(IDS[:n]))
+        except GoPanic:
+            return True
+        return False
+
+    smallest = find(st.lists(st.integers(1, 4), max_size=6), panics)
+    assert smallest == [2, 1]
+    sketch = SketchRoundRobin()
+    sketch.select(_go_fleet(["a", "b", "c"]))
+    sketch.select(_go_fleet(["a", "b", "c"]))
+    with pytest.raises(GoPanic, match=r"^runtime error: index out of range \[2\] with length 2$"):
+        sketch.select(_go_fleet(["a", "b"]))
+    RoundRobin().select(_go_fleet(["a", "b"]))  # the correction does not
+
+
+def test_sketch_starves_an_instance_of_each_service_with_its_shared_counter():
+    orders, cart = _go_fleet(["o1", "o2"], "orders"), _go_fleet(["c1", "c2"], "cart")
+
+    def starves(pattern):  # calls cycle through the pattern (True: cart, False: orders)
+        if set(pattern) != {True, False}:
+            return False
+        sketch = SketchRoundRobin()
+        chosen = Counter(sketch.select(cart if pattern[k % len(pattern)] else orders).id
+                         for k in range(100))
+        return any(chosen[i.id] == 0 for i in orders + cart)
+
+    pattern = find(st.lists(st.booleans(), min_size=1, max_size=4), starves)
+    assert sorted(pattern) == [False, True]  # simply alternating the two services
+    sketch, fixed = SketchRoundRobin(), RoundRobin()
+    seen = Counter(sketch.select(s).id for _ in range(50) for s in (orders, cart))
+    assert seen == {"o1": 50, "c2": 50}  # o2 and c1 never chosen
+    fair = Counter(fixed.select(s).id for _ in range(50) for s in (orders, cart))
+    assert fair == {"o1": 25, "o2": 25, "c1": 25, "c2": 25}
+
+
+def test_sketch_returns_a_zero_value_for_no_instances():
+    assert SketchRoundRobin().select([]) is None  # Go: ServiceInstance{}
+    with pytest.raises(TheoryError, match=r"^SketchRoundRobin: instances holds 'o9', not an? "
+                                          r"Instance$"):
+        SketchRoundRobin().select([_go_instance("a"), "o9"])
+
+
+# -- the errata --------------------------------------------------------------------------------
 
 
 def _registry_errata():

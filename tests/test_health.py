@@ -1,14 +1,13 @@
-"""Chapter 3: corrected health checking, leases with eviction, scenarios and the trade-off study."""
+"""Chapter 3 (msatheory.discovery.health): the corrected health checker, self-preservation
+and Eureka's leases with eviction."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -27,17 +26,7 @@ from msatheory.discovery.registry import (
     ServiceNotFound,
     Status,
 )
-from msatheory.discovery.scenario import (
-    SCENARIOS,
-    Outage,
-    Scenario,
-    crash,
-    flapping,
-    fleet,
-    mass_restart,
-    partition,
-)
-from msatheory.discovery.tradeoff import DETECTORS, run
+from msatheory.discovery.scenario import fleet
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock
 
@@ -189,9 +178,7 @@ class CheckerAgainstReference(RuleBasedStateMachine):
             assert self.checker.guard is None
 
 
-CheckerAgainstReference.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=40, derandomize=True, database=None, deadline=None
-)
+CheckerAgainstReference.TestCase.settings = settings(max_examples=100, stateful_step_count=40)
 TestCheckerAgainstReference = CheckerAgainstReference.TestCase
 
 
@@ -303,13 +290,15 @@ def test_self_preservation_with_no_expected_instances_is_engaged():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"interval": 0}, "interval must be a positive number"),
-    ({"percent": 0}, r"percent must lie in \(0, 1\]"),
-    ({"percent": 1.5}, r"percent must lie in \(0, 1\]"),
+    ({"interval": 0}, "^SelfPreservation: interval must be a positive finite number of seconds, "
+                      "not 0$"),
+    ({"percent": 0}, r"^SelfPreservation: percent must lie in \(0, 1\], not 0$"),
+    ({"percent": 1.5}, r"^SelfPreservation: percent must lie in \(0, 1\], not 1.5$"),
+    ({"registry": None}, "^SelfPreservation: registry must be an? Registry, not None$"),
 ])
 def test_self_preservation_validation(kwargs, message):
     with pytest.raises(TheoryError, match=message):
-        SelfPreservation(Registry(ttl=None), **kwargs)
+        SelfPreservation(**{"registry": Registry(ttl=None), **kwargs})
 
 
 def _evictor(n: int, **kwargs) -> LeaseEvictor:
@@ -324,13 +313,17 @@ def _held(evictor: LeaseEvictor) -> list[str]:
 
 
 def test_lease_evictor_refuses_a_registry_that_expires_leases_itself():
-    with pytest.raises(TheoryError, match="ttl=None"):
+    with pytest.raises(TheoryError, match=r"^LeaseEvictor: registry must not expire leases "
+                                          r"itself \(create it with ttl=None\), not Registry"):
         LeaseEvictor(Registry(ttl=90))
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"lease_duration": 0}, "lease_duration must be a positive number"),
-    ({"renewal_interval": -30}, "renewal_interval must be a positive number"),
+    ({"lease_duration": 0}, "^LeaseEvictor: lease_duration must be a positive finite number "
+                            "of seconds, not 0$"),
+    ({"renewal_interval": -30}, "^LeaseEvictor: renewal_interval must be a positive finite "
+                                "number of seconds, not -30$"),
+    ({"seed": 0.5}, "^LeaseEvictor: seed must be an integer, not 0.5$"),
 ])
 def test_lease_evictor_validation(kwargs, message):
     with pytest.raises(TheoryError, match=message):
@@ -413,16 +406,20 @@ def test_expected_renewals_fall_on_cancel_not_on_eviction():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"interval": 0}, "check policy: interval must be a positive number, not 0"),
-    ({"reap_interval": -1}, "check policy: reap_interval must be a positive number"),
-    ({"failures_before_warning": 4}, r"failures_before_warning \(4\) exceeds "
-                                     r"failures_before_critical \(3\)"),
-    ({"failures_before_warning": 1.5}, "failures_before_warning must be a positive whole"),
+    ({"interval": 0}, "^CheckPolicy: interval must be a positive finite number of seconds, "
+                      "not 0$"),
+    ({"interval": float("inf")}, "^CheckPolicy: interval must be .* not inf$"),
+    ({"reap_interval": -1}, "^CheckPolicy: reap_interval must be a positive finite number"),
+    ({"failures_before_warning": 4}, "^CheckPolicy: failures_before_critical must be a whole "
+                                     "number of at least 4, not 3$"),
+    ({"failures_before_warning": 1.5}, "^CheckPolicy: failures_before_warning must be a "
+                                       "positive whole number, not 1.5$"),
     ({"failures_before_critical": 3.0}, "failures_before_critical must be a positive whole"),
     ({"successes_before_passing": True}, "successes_before_passing must be a positive whole"),
     ({"successes_before_passing": 0}, "successes_before_passing must be a positive whole"),
     ({"deregister_critical_after": 0}, "deregister_critical_after must be a positive"),
-    ({"initial": "dead"}, "check policy: initial: unknown instance status 'dead'"),
+    ({"initial": "dead"}, "^CheckPolicy: initial must be one of passing, warning, critical, "
+                          "not 'dead'$"),
 ])
 def test_check_policy_validation_names_the_field(kwargs, message):
     with pytest.raises(TheoryError, match=message):
@@ -433,204 +430,26 @@ def test_check_policy_accepts_status_strings():
     assert CheckPolicy(initial="warning").initial is Status.WARNING
 
 
-# -- scenarios --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("build", "message"), [
-    (lambda: Scenario("s", fleet(2), 60, {"orders-9": (Outage(1),)}),
-     r"outages name unknown instances \['orders-9'\]"),
-    (lambda: Scenario("s", (), 60), "instances must be distinct and non-empty"),
-    (lambda: Scenario("s", fleet(2) + fleet(1), 60), "instances must be distinct and non-empty"),
-    (lambda: Scenario("s", fleet(2), 0), "horizon must be positive"),
-    (lambda: Scenario("", fleet(2), 60), "scenario: name"),
-    (lambda: Outage(10, 10), r"outage \[10, 10\): needs 0 <= start < end"),
-    (lambda: Outage(-1, 5), "needs 0 <= start < end"),
-    (lambda: Outage(20, 5), "needs 0 <= start < end"),
-    (lambda: fleet(0), "positive whole number of instances"),
-    (lambda: flapping(down=(30, 10)), "need 0 < low <= high"),
-    (lambda: flapping(up=(0, 10)), "need 0 < low <= high"),
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: HealthChecker(None), "^HealthChecker: registry must be an? Registry, not None$"),
+    (lambda: HealthChecker(Registry(ttl=None), "x"),
+     "^HealthChecker: policy must be an? CheckPolicy, not 'x'$"),
+    (lambda: HealthChecker(Registry(ttl=None)).register(fleet(1)[0], "up"),
+     "^HealthChecker.register: status must be one of passing, warning, critical, not 'up'$"),
+    (lambda: self_preservation_threshold(5, 0),
+     "^self_preservation_threshold: interval must be a positive finite number of seconds, "
+     "not 0$"),
+    (lambda: self_preservation_threshold(-5),
+     "^self_preservation_threshold: instances must be a whole number, 0 or more, not -5$"),
 ])
-def test_scenario_validation(build, message):
+def test_bad_input_to_the_checker_is_named(call, message):
     with pytest.raises(TheoryError, match=message):
-        build()
+        call()
 
 
-def test_scenario_up_partitioned_reachable_restarts():
-    s = Scenario("s", fleet(2), 300,
-                 {"orders-1": (Outage(50, 80, restart=True), Outage(10, 20))},
-                 partitions=(Outage(100, 150),))
-    assert s.outages["orders-1"] == (Outage(10, 20), Outage(50, 80, restart=True))  # sorted
-    assert s.outages["orders-2"] == () and s.service == "orders"
-    assert [s.up("orders-1", t) for t in (9, 10, 19, 20, 49, 50, 79, 80)] == [
-        True, False, False, True, True, False, False, True]
-    assert all(s.up("orders-2", t) for t in range(300))
-    assert [s.partitioned(t) for t in (99, 100, 149, 150)] == [False, True, True, False]
-    assert not s.reachable("orders-2", 120) and s.reachable("orders-2", 150)
-    assert not s.reachable("orders-1", 60) and s.reachable("orders-1", 90)
-    assert [t for t in range(300) if s.restarts("orders-1", t)] == [80]  # not at 20
-    assert not any(s.restarts("orders-2", t) for t in range(300))
-
-
-def test_named_scenarios():
-    assert list(SCENARIOS) == ["crash", "flapping", "partition", "mass restart"]
-    c = SCENARIOS["crash"]
-    assert c.outages["orders-1"] == (Outage(100),) and not c.up("orders-1", 10**9)
-    p = SCENARIOS["partition"]
-    assert p.partitions == (Outage(100, 220),) and all(o == () for o in p.outages.values())
-    assert partition(3, start=10, length=5).partitions == (Outage(10, 15),)
-    m = mass_restart(3, start=10, down=5)
-    assert all(m.restarts(i.id, 15) and not m.up(i.id, 14) for i in m.instances)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 7])
-def test_flapping_is_seeded_disjoint_and_in_range(seed):
-    s = flapping(seed=seed, down=(10, 30), up=(20, 60), horizon=600)
-    assert s == flapping(seed=seed, down=(10, 30), up=(20, 60), horizon=600)
-    outages = s.outages["orders-1"]
-    assert outages[0].start == 100 and len(outages) > 1
-    assert all(not o.restart and o.end <= 600 for o in outages)
-    for earlier, later in itertools.pairwise(outages):
-        assert 20 <= later.start - earlier.end <= 60
-    assert all(10 <= o.end - o.start <= 30 for o in outages[:-1])
-    assert 0 < outages[-1].end - outages[-1].start <= 30
-    assert all(s.outages[f"orders-{k}"] == () for k in range(2, 6))
-    assert flapping(seed=seed).outages != flapping(seed=seed + 100).outages
-
-
-# -- the trade-off study ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def outcomes():
-    return {(s.name, d): run(d, s) for s in SCENARIOS.values() for d in DETECTORS}
-
-
-@pytest.mark.parametrize(("detector", "within"), [
-    ("as written", 30), ("thresholds", 30), ("corrected", 30), ("leases", 90)])
-def test_crash_is_detected(outcomes, detector, within):
-    o = outcomes[("crash", detector)]
-    assert o.detect is not None and 0 < o.detect <= within and o.undetected == 0
-    assert o.dead_served == o.detect and o.healthy_lost == 0 and o.lost_for_good == 0
-
-
-def test_eureka_self_preservation_never_detects_one_crash_in_five(outcomes):
-    o = outcomes[("crash", "eureka")]
-    assert o.detect is None and o.undetected == 1
-    assert o.dead_served == 500 and o.listed[-1] == 5  # served from t=100 to the end
-    bigger = run("eureka", crash(n=10))
-    assert bigger.detect is not None and 0 < bigger.detect <= 90 + 60
-    assert bigger.listed[-1] == 9 and bigger.undetected == 0
-
-
-@pytest.mark.parametrize(("detector", "lost"), [
-    ("as written", 5), ("thresholds", 5), ("corrected", 0), ("leases", 0), ("eureka", 0)])
-def test_partition_loses_the_fleet_only_without_self_preservation(outcomes, detector, lost):
-    o = outcomes[("partition", detector)]
-    assert o.lost_for_good == lost and o.dead_served == 0
-    assert (o.listed[-1] == 0) is (lost == 5)
-
-
-def test_eureka_serves_throughout_the_partition(outcomes):
-    o = outcomes[("partition", "eureka")]
-    assert o.healthy_lost == 0 and set(o.listed) == {5}
-    assert outcomes[("partition", "corrected")].healthy_lost > 0  # unserved, but kept
-
-
-@pytest.mark.parametrize("detector", ["leases", "eureka"])
-def test_mass_restart_shorter_than_a_lease_goes_unnoticed(outcomes, detector):
-    o = outcomes[("mass restart", detector)]
-    assert o.detect is None and o.undetected == 5 and o.dead_served == 5 * 40
-
-
-@pytest.mark.parametrize("detector", ["as written", "thresholds", "corrected"])
-def test_mass_restart_is_seen_by_probes(outcomes, detector):
-    o = outcomes[("mass restart", detector)]
-    assert o.detect is not None and o.detect <= 30 and o.lost_for_good == 0
-
-
-def test_traces_have_horizon_length_and_up_is_the_truth(outcomes):
-    for (name, _), o in outcomes.items():
-        s = SCENARIOS[name]
-        assert len(o.listed) == len(o.up) == s.horizon
-        assert list(o.up) == [sum(s.up(i.id, t) for i in s.instances) for t in range(600)]
-
-
-def test_runs_are_deterministic(outcomes):
-    for name in ("flapping", "partition"):
-        for d in DETECTORS:
-            assert run(d, SCENARIOS[name], seed=0) == outcomes[(name, d)]
-    assert run("leases", SCENARIOS["flapping"], seed=5) == run("leases", SCENARIOS["flapping"],
-                                                              seed=5)
-
-
-def test_run_refuses_an_unknown_detector():
-    with pytest.raises(TheoryError, match="unknown detector 'zookeeper': expected one of "
-                                          "as written, leases, thresholds, eureka, corrected"):
-        run("zookeeper", SCENARIOS["crash"])
-
-
-def test_an_outage_from_the_horizon_on_is_refused_by_name():
-    with pytest.raises(TheoryError, match=r"orders-1 at t=600 starts at or after the horizon"):
-        crash(at=600.0)
-
-
-def test_a_restart_during_a_partition_does_not_reach_the_registry():
-    s = Scenario("restart in partition", fleet(1), 400,
-                 {"orders-1": (Outage(60, 100, restart=True),)}, partitions=(Outage(50, 300),))
-    assert set(run("as written", s).listed[60:300]) == {0}
-    assert run("leases", s).listed[300] == 1  # it announces itself once the network heals
-
-
-# -- properties over generated scenarios ------------------------------------------------------
-
-
-@st.composite
-def scenarios(draw, outages: bool = True):
-    n = draw(st.integers(min_value=1, max_value=6))
-    horizon = draw(st.integers(min_value=30, max_value=400))
-    ids = fleet(n)
-
-    def intervals(restart: bool):
-        start = draw(st.integers(min_value=0, max_value=horizon - 1))
-        end = draw(st.one_of(st.just(math.inf),
-                             st.integers(min_value=start + 1, max_value=horizon + 50)))
-        return Outage(start, end, restart and draw(st.booleans()))
-
-    down = {}
-    if outages:
-        for instance in draw(st.lists(st.sampled_from(ids), max_size=n, unique=True)):
-            count = draw(st.integers(min_value=1, max_value=3))
-            down[instance.id] = tuple(intervals(restart=True) for _ in range(count))
-    cuts = tuple(intervals(restart=False)
-                 for _ in range(draw(st.integers(min_value=0 if outages else 1, max_value=3))))
-    return Scenario("generated", ids, horizon, down, cuts)
-
-
-@settings(derandomize=True, database=None, deadline=None, max_examples=40)
-@given(scenario=scenarios())
-def test_every_detector_is_scored_within_bounds(scenario):
-    n, horizon = len(scenario.instances), int(scenario.horizon)
-    truth = [sum(scenario.up(i.id, t) for i in scenario.instances) for t in range(horizon)]
-    ever_down = {i for i, outs in scenario.outages.items() if outs}
-    for name in DETECTORS:
-        o = run(name, scenario)
-        assert o.detector == name and list(o.up) == truth and len(o.listed) == horizon
-        assert 0 <= o.dead_served + o.healthy_lost <= n * horizon
-        assert all(0 <= c <= n for c in o.listed)
-        # listed - up <= |listed \ up| <= min(listed, down): dead served only while some are down
-        assert sum(max(0, c - u) for c, u in zip(o.listed, truth, strict=True)) <= o.dead_served
-        assert o.dead_served <= sum(min(c, n - u) for c, u in zip(o.listed, truth, strict=True))
-        assert sum(max(0, u - c) for c, u in zip(o.listed, truth, strict=True)) <= o.healthy_lost
-        assert o.healthy_lost <= sum(truth)
-        assert 0 <= o.lost_for_good <= n
-        if name == "corrected":
-            # partitions hit every instance alike, so one never down cannot be reaped
-            # while the rest renew above the self-preservation threshold
-            assert o.lost_for_good <= len(ever_down)
-
-
-@settings(derandomize=True, database=None, deadline=None, max_examples=25)
-@given(scenario=scenarios(outages=False))
-def test_corrected_never_forgets_a_fleet_it_was_only_cut_off_from(scenario):
-    o = run("corrected", scenario)
-    assert o.lost_for_good == 0 and o.dead_served == 0
+def test_health_checker_names_an_instance_it_did_not_register():
+    registry = Registry(ttl=None)
+    checker = HealthChecker(registry)
+    registry.register(fleet(1)[0])
+    with pytest.raises(TheoryError, match="registered without it"):
+        checker.record("orders", "orders-1", True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from msatheory.check.addresses import Address, addresses, names_address
@@ -23,7 +23,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "msatheory" / "check" / "exampl
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "examples"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
                                   reason=f"the third-party examples are not at {SHARED}")
-PROPERTIES = settings(derandomize=True, database=None, deadline=None)
 
 
 def compose(text: str, name: str = "c.yaml") -> System:
@@ -162,9 +161,6 @@ def test_address_named_variables(variable, expected):
 
 
 HOSTISH = st.text(alphabet="abcdefgh-.:/@,=$ {}[]0123456789xyz\n\t", max_size=60)
-
-
-@PROPERTIES
 @given(st.one_of(st.text(max_size=200), HOSTISH), st.booleans())
 def test_addresses_never_raise_and_name_only_hosts_in_the_text(value, bare):
     for address in addresses(value, known={"a", "b-c"}, bare=bare):
@@ -770,18 +766,12 @@ DATA = st.recursive(SCALARS, lambda inner: st.one_of(
                                      "template", "containers", "env", "selector", "kind",
                                      "initContainers", "scale", "args"]),
                     inner, max_size=4)), max_leaves=20)
-
-
-@PROPERTIES
 @given(st.dictionaries(st.sampled_from(["web", "db", "api"]), DATA, min_size=1, max_size=3))
 def test_compose_import_of_arbitrary_services_raises_only_theory_errors(services):
     try:
         import_compose(Source("c.yaml", ({"services": services},)))
     except TheoryError as error:
         assert str(error).startswith("c.yaml: ")
-
-
-@PROPERTIES
 @given(st.lists(st.fixed_dictionaries(
     {"kind": st.sampled_from(["Deployment", "Service", "Ingress", "Pod", "List", "Secret"]),
      "metadata": st.fixed_dictionaries({"name": st.sampled_from(["web", "db"])},

@@ -100,13 +100,3 @@ def test_unknown_names_raise_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         _ = basics.nonexistent
-
-
-def test_a_public_name_wins_over_its_submodule():
-    """Importing a submodule sets it on its package; it must not displace the public name
-    it shares (``design.granularity`` and ``theory.errata`` are functions)."""
-    assert fresh(
-        "import msatheory.design.granularity, msatheory.theory.errata; "
-        "from msatheory import design, theory; "
-        "print([callable(design.granularity), callable(theory.errata), len(theory.errata()) > 0])"
-    ) == [True, True, True]

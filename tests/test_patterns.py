@@ -12,16 +12,19 @@ from msatheory.discovery.patterns import (
     CLIENT_SIDE,
     PATTERNS,
     SERVER_SIDE,
+    ClientSideDiscovery,
     DiscoverySetup,
     Network,
+    ServerSideDiscovery,
     compare,
     simulate,
     staleness_bound,
 )
+from msatheory.discovery.registry import NoHealthyInstance, Registry
 from msatheory.discovery.scenario import SCENARIOS, Scenario, crash, fleet, partition
 from msatheory.errors import TheoryError
 
-GENERATED = settings(max_examples=30, derandomize=True, database=None, deadline=None)
+GENERATED = settings(max_examples=30)
 THOROUGH = settings(GENERATED, max_examples=100)
 
 
@@ -193,16 +196,44 @@ def test_results_print_compactly():
         (lambda: DiscoverySetup(CLIENT_SIDE, cache_ttl=-1), "cache_ttl must be .* not -1"),
         (lambda: DiscoverySetup(CLIENT_SIDE, heartbeat=0), "heartbeat must be .* not 0"),
         (lambda: DiscoverySetup(CLIENT_SIDE, lease=math.nan), "lease must be .* not nan"),
-        (lambda: DiscoverySetup(CLIENT_SIDE, network="fast"), "network must be a Network"),
+        (lambda: DiscoverySetup(CLIENT_SIDE, network="fast"),
+         "^DiscoverySetup: network must be an? Network, not 'fast'$"),
         (lambda: DiscoverySetup(CLIENT_SIDE, seed="x"), "seed must be an integer, not 'x'"),
-        (lambda: Network(hop=-0.001), "Network: hop must be .* not -0.001"),
+        (lambda: Network(hop=-0.001),
+         "^Network: hop must be a non-negative finite number of seconds, not -0.001$"),
         (lambda: Network(registry="1ms"), "Network: registry must be .* not '1ms'"),
         (lambda: staleness_bound(0, 10, 30), "staleness_bound: lease .* not 0"),
         (lambda: staleness_bound(30, -1, 30), "staleness_bound: heartbeat .* not -1"),
-        (lambda: simulate(DiscoverySetup(CLIENT_SIDE), "crash"), "scenario must be a Scenario"),
-        (lambda: simulate("client-side", crash()), "setup must be a DiscoverySetup"),
+        (lambda: simulate(DiscoverySetup(CLIENT_SIDE), "crash"),
+         "^simulate: scenario must be an? Scenario, not 'crash'$"),
+        (lambda: simulate("client-side", crash()),
+         "^simulate: setup must be an? DiscoverySetup, not 'client-side'$"),
+        (lambda: ServerSideDiscovery("fast"),
+         "^ServerSideDiscovery: network must be an? Network, not 'fast'$"),
     ],
 )
 def test_bad_input_is_named(build, message):
     with pytest.raises(TheoryError, match=message):
         build()
+
+
+def test_discovery_patterns_count_requests_when_nothing_is_registered_yet():
+    client, server = compare(partition(start=0, length=60, horizon=200))
+    assert client.unlisted > 0 and server.unlisted > 0 and client.requests == server.requests
+
+
+def test_a_holder_asks_the_registry_once_per_cache_ttl_and_caches_no_failure():
+    registry = Registry(ttl=None)
+    for instance in fleet(2):
+        registry.register(instance)
+    client = ClientSideDiscovery()
+    picks = [client.discover(registry, "orders", now, cache_ttl=10.0) for now in (0, 5, 10)]
+    assert [(i.id, looked) for i, looked in picks] == [
+        ("orders-1", True), ("orders-2", False), ("orders-1", True)]
+    for instance in fleet(2):
+        registry.set_status("orders", instance.id, "critical")
+    with pytest.raises(NoHealthyInstance):
+        client.discover(registry, "orders", 20.0, cache_ttl=10.0)
+    assert client.instances is None and client.stale(20.0, 10.0)
+    balancer = ServerSideDiscovery(Network(hop=0.001, balancer=0.0003))
+    assert (balancer.hops, balancer.latency) == (4, 0.0023)

@@ -17,7 +17,7 @@ SURFACES = {
     "msatheory": {"TheoryError", "load_ipython_extension", "unload_ipython_extension"},
     "msatheory.errors": {
         "TheoryError", "require_count", "require_distinct", "require_duration",
-        "require_fraction", "require_instance", "require_items", "require_name",
+        "require_fraction", "require_instance", "require_integer", "require_items", "require_name",
         "require_names", "require_number", "require_seed",
     },
     "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
@@ -32,6 +32,21 @@ SURFACES = {
         "check_independent_scaling", "check_technology_diversity", "dependency_tangles",
         "failure_impact", "shared_datastores", "shared_deployment_units",
         "single_points_of_failure",
+    },
+    "msatheory.design": {
+        "CHECKS", "ERRATA", "Access", "Boundary", "BoundedContext", "Bounds", "Call",
+        "ContextMap", "ContextRelationship", "DataModel", "Design", "Domain", "Function",
+        "Interface", "Monolith", "Pattern", "Relation", "Rule", "ServiceSpec",
+        "check_context_map", "check_granularity", "check_separation",
+        "check_single_responsibility", "granularity",
+    },
+    "msatheory.discovery": {
+        "CHECKS", "ERRATA", "Balancer", "CheckPolicy", "ClientSideDiscovery", "HealthChecker",
+        "Instance", "InstanceExists", "InstanceNotFound", "LeaseEvictor", "LeastOutstanding",
+        "NoHealthyInstance", "Outage", "PowerOfTwoChoices", "Random", "Registration",
+        "Registry", "RoundRobin", "Scenario", "SelfPreservation", "ServerSideDiscovery",
+        "ServiceNotFound", "Status", "WeightedRoundRobin", "check_health",
+        "check_health_coverage", "discover", "unchecked_services",
     },
     "msatheory.gateway": {"CHECKS", "check_single_entry", "exposed_services", "gateway_bypass"},
     "msatheory.check": {

@@ -12,7 +12,6 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from test_importers import compose, edges, kube
 
 from msatheory.basics.features import check_independence, dependency_tangles
 from msatheory.check.compose import import_compose, import_compose_files
@@ -20,6 +19,7 @@ from msatheory.check.formats import systems
 from msatheory.check.report import check_system
 from msatheory.check.source import parse, read
 from msatheory.check.system import System
+from tests.test_importers import compose, edges, kube
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -96,7 +96,5 @@ class CorrectedServiceMachine(RuleBasedStateMachine):
             assert len(self.service.platform.running("orders")) <= self.desired
 
 
-CorrectedServiceMachine.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=20, derandomize=True, database=None
-)
+CorrectedServiceMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=20)
 TestCorrectedService = CorrectedServiceMachine.TestCase

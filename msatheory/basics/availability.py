@@ -79,15 +79,27 @@ def downtime_budget(nines: int) -> DowntimeBudget:
     )
 
 
-def dependency_budget_share(nines: int, dependencies: int, extra_nines: int = 1):
+def dependency_budget_share(
+    nines: int, dependencies: int | sp.Symbol, extra_nines: int = 1
+) -> sp.Expr:
     """Share of a service's error budget its dependencies use up (Treynor's "extra nine").
 
     The service targets ``nines`` nines; each of ``dependencies`` critical
     dependencies offers ``nines + extra_nines``. Returns the exact share of the
-    service's unavailability budget that the dependencies consume together.
+    service's unavailability budget that the dependencies consume together;
+    ``dependencies`` may be a sympy symbol declared a non-negative integer, for the
+    share as a formula.
+
+    >>> dependency_budget_share(3, 1)
+    1/10
+    >>> d = sp.Symbol("d", integer=True, nonnegative=True)
+    >>> dependency_budget_share(3, d)
+    1000 - 1000*(9999/10000)**d
     """
     require_count("dependency budget", "nines", nines, least=1)
-    require_count("dependency budget", "dependencies", dependencies)
+    if not (isinstance(dependencies, sp.Symbol) and dependencies.is_integer
+            and dependencies.is_nonnegative):
+        require_count("dependency budget", "dependencies", dependencies)
     require_count("dependency budget", "extra_nines", extra_nines)
     each = 1 - sp.Rational(1, 10 ** (nines + extra_nines))
     return (1 - each**dependencies) / sp.Rational(1, 10**nines)

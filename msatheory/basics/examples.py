@@ -12,7 +12,7 @@ def tangled_shop() -> Architecture:
     clients enter by ``web``.
 
     >>> tangled_shop()
-    Architecture('shop': 3 services, 3 calls, 1 data stores)
+    Architecture('shop': 3 services, 3 calls, 1 data store)
     """
     return Architecture([
         Service("web", calls=("orders",), exposed=True),

@@ -19,6 +19,7 @@ import networkx as nx
 
 from msatheory.basics.model import Architecture
 from msatheory.theory import Kind, get
+from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
@@ -428,7 +429,7 @@ def check_autonomy(arch: Architecture) -> Verdict:
     return Verdict(
         get(Kind.FEATURE, "1.2.1"),
         _shared_store_witnesses(arch),
-        f"{_count(len(arch.datastores), 'data store')} "
+        f"{counted(len(arch.datastores), 'data store')} "
         f"serve{'s' * (len(arch.datastores) == 1)} {stateful} of {len(arch.services)} services.",
     )
 
@@ -467,7 +468,7 @@ def check_technology_diversity(arch: Architecture) -> Verdict:
     return Verdict(
         get(Kind.FEATURE, "1.2.2"),
         _shared_unit_witnesses(arch, "they must share one runtime"),
-        f"{_count(len(stacks), 'stack')} across {len(arch.services)} services: {mix}.",
+        f"{counted(len(stacks), 'stack')} across {len(arch.services)} services: {mix}.",
     )
 
 
@@ -557,7 +558,7 @@ def check_independent_scaling(arch: Architecture) -> Verdict:
        Y axis of the scale cube, scaling by splitting functions into services.
     """
     counts = Counter(s.replicas for s in arch.services.values())
-    mix = ", ".join(f"{_replicas(r)} ({n} service{'s' * (n != 1)})"
+    mix = ", ".join(f"{_replicas(r)} ({counted(n, 'service')})"
                     for r, n in sorted(counts.items()))
     most = max(counts)
     busiest = sorted(n for n, s in arch.services.items() if s.replicas == most)
@@ -569,11 +570,7 @@ def check_independent_scaling(arch: Architecture) -> Verdict:
 
 
 def _replicas(count: int) -> str:
-    return _count(count, "replica")
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'s' * (n != 1)}"
+    return counted(count, "replica")
 
 
 def _some(names: list[str], shown: int = 5) -> str:

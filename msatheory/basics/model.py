@@ -16,6 +16,7 @@ from msatheory.errors import (
     require_name,
     require_names,
 )
+from msatheory.theory.render import counted
 
 __all__ = [
     "DATASTORE_KINDS",
@@ -166,8 +167,9 @@ class Architecture:
 
     def __repr__(self) -> str:
         return (
-            f"Architecture({self.name!r}: {len(self.services)} services, "
-            f"{self.call_graph.number_of_edges()} calls, {len(self.datastores)} data stores)"
+            f"Architecture({self.name!r}: {counted(len(self.services), 'service')}, "
+            f"{counted(self.call_graph.number_of_edges(), 'call')}, "
+            f"{counted(len(self.datastores), 'data store')})"
         )
 
     def service(self, name: str) -> Service:

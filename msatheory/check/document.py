@@ -31,7 +31,7 @@ from msatheory.check.source import Location, Source, kind_of, shorten, where
 from msatheory.check.system import Deployed, Finding, Inference, System
 from msatheory.check.technologies import recognise
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
-from msatheory.design.granularity import Bounds
+from msatheory.design.sizing import Bounds
 from msatheory.errors import TheoryError
 
 __all__ = ["SCHEMA", "load_architecture", "schema", "system_from_document"]

@@ -22,9 +22,10 @@ from msatheory.basics.features import (
     single_points_of_failure,
 )
 from msatheory.check.system import System
-from msatheory.discovery.health import unchecked_services
+from msatheory.discovery.coverage import unchecked_services
 from msatheory.gateway.entry import gateway_bypass
 from msatheory.theory import checks
+from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict
 
 __all__ = ["Report", "check_system"]
@@ -116,7 +117,7 @@ class Report:
         calls = arch.call_graph.number_of_edges()
         topics = len({c.via for c in arch.channels if c.mode == "async"})
         gateways = ", ".join(system.gateways) or "none named"
-        counts = ", ".join(_count(n, what) for n, what in (
+        counts = ", ".join(counted(n, what) for n, what in (
             (len(arch.services), "service"), (calls, "call"), (topics, "topic"),
             (len(arch.datastores), "data store"))
             + ((len(arch.monitoring), "monitoring link"),) * bool(arch.monitoring))
@@ -161,9 +162,6 @@ def _tangle(tangle: Tangle) -> dict[str, object]:
 def _cycle_count(tangle: Tangle) -> str:
     return str(len(tangle.cycles)) if tangle.complete else f"more than {CYCLE_LIMIT}"
 
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'s' * (n != 1)}"
 
 
 def _capped(lines: list[str], what: str) -> list[str]:

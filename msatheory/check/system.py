@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from msatheory.basics.model import Architecture
 from msatheory.design.boundary import Design
-from msatheory.design.granularity import Bounds
+from msatheory.design.sizing import Bounds
 
 __all__ = ["Deployed", "Finding", "Inference", "System"]
 

@@ -6,6 +6,8 @@ Def 2.1.1 (服务边界). Theorem 2.1.1 (职责分离) asks the images of B to b
 that is true of a boundary derived from an owner map F -> S
 (:meth:`Boundary.from_owners`), and of nothing else, so :func:`check_separation`
 checks it of a given design and names every function claimed twice.
+:func:`check_single_responsibility` checks Principle 2.1.1 (单一职责): one domain per
+service. How big a service is belongs to :mod:`msatheory.design.sizing`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from msatheory.errors import TheoryError, require_distinct, require_items, require_name
-from msatheory.theory import Verdict, Witness, get
+from msatheory.errors import (
+    TheoryError,
+    require_instance,
+    require_integer,
+    require_items,
+    require_name,
+)
+from msatheory.theory import get
+from msatheory.theory.statement import Kind
+from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
+    "ELEMENT_KINDS",
     "Boundary",
     "DataModel",
     "Design",
+    "Element",
     "Function",
     "Interface",
     "ServiceSpec",
@@ -32,7 +44,8 @@ __all__ = [
 
 @dataclass(frozen=True, order=True)
 class Function:
-    """A business function (the Go sketch's ``Function``) and the domain it belongs to."""
+    """A business function (the Go sketch's ``Function``), its domain and its priority
+    (an integer, as the sketch's ``Priority int``)."""
 
     name: str
     domain: str
@@ -41,8 +54,7 @@ class Function:
     def __post_init__(self) -> None:
         require_name("function", "name", self.name)
         require_name(f"function {self.name!r}", "domain", self.domain)
-        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
-            raise TheoryError(f"function {self.name!r}: priority must be an integer")
+        require_integer(f"function {self.name!r}", "priority", self.priority)
 
 
 @dataclass(frozen=True, order=True)
@@ -62,49 +74,73 @@ class Interface:
         require_name(f"interface {self.name!r}", "domain", self.domain)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class DataModel:
     """A data entity a service owns (the Go sketch's ``DataModel``), with its domain."""
 
     name: str
     domain: str
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...]
 
-    def __post_init__(self) -> None:
-        require_name("data model", "name", self.name)
-        require_name(f"data model {self.name!r}", "domain", self.domain)
-        object.__setattr__(self, "fields", tuple(self.fields))
+    def __init__(self, name: str, domain: str, fields: Iterable[str] = ()) -> None:
+        require_name("data model", "name", name)
+        require_name(f"data model {name!r}", "domain", domain)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "domain", domain)
+        object.__setattr__(self, "fields", tuple(fields))
 
 
+#: Whatever a service holds: a function, an interface or a data model.
 Element = Function | Interface | DataModel
-ELEMENT_KINDS = (Function, Interface, DataModel)
+#: The three kinds of element, in the order a service lists them.
+ELEMENT_KINDS: tuple[type[Function], type[Interface], type[DataModel]] = (
+    Function, Interface, DataModel
+)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ServiceSpec:
     """One service of a design: its functions B(s), interfaces I(s) and data models D(s).
 
     Each collection is kept sorted, so two specs with the same contents are equal.
+
+    >>> spec = ServiceSpec("billing", [Function("refund", "billing"), Function("pay", "billing")])
+    >>> [f.name for f in spec.functions], spec.domains
+    (['pay', 'refund'], frozenset({'billing'}))
     """
 
     name: str
-    functions: tuple[Function, ...] = ()
-    interfaces: tuple[Interface, ...] = ()
-    data_models: tuple[DataModel, ...] = ()
+    functions: tuple[Function, ...]
+    interfaces: tuple[Interface, ...]
+    data_models: tuple[DataModel, ...]
 
-    def __post_init__(self) -> None:
-        require_name("service", "name", self.name)
-        for attr, kind in zip(("functions", "interfaces", "data_models"), ELEMENT_KINDS,
-                              strict=True):
-            items = require_items(f"service {self.name!r}", attr, getattr(self, attr), kind)
-            require_distinct(f"service {self.name!r}", attr, (item.name for item in items))
-            object.__setattr__(self, attr, tuple(sorted(items)))
+    def __init__(
+        self,
+        name: str,
+        functions: Iterable[Function] = (),
+        interfaces: Iterable[Interface] = (),
+        data_models: Iterable[DataModel] = (),
+    ) -> None:
+        require_name("service", "name", name)
+        owner = f"service {name!r}"
+        held_functions = require_items(owner, "functions", functions, Function, distinct=True)
+        held_interfaces = require_items(owner, "interfaces", interfaces, Interface, distinct=True)
+        held_models = require_items(owner, "data_models", data_models, DataModel, distinct=True)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "functions", tuple(sorted(held_functions)))
+        object.__setattr__(self, "interfaces", tuple(sorted(held_interfaces)))
+        object.__setattr__(self, "data_models", tuple(sorted(held_models)))
 
     @classmethod
     def of(cls, name: str, elements: Iterable[Element]) -> ServiceSpec:
         """The service holding these functions, interfaces and data models."""
         items = list(elements)
-        return cls(name, *([e for e in items if isinstance(e, kind)] for kind in ELEMENT_KINDS))
+        return cls(
+            name,
+            [e for e in items if isinstance(e, Function)],
+            [e for e in items if isinstance(e, Interface)],
+            [e for e in items if isinstance(e, DataModel)],
+        )
 
     @property
     def elements(self) -> tuple[Element, ...]:
@@ -124,39 +160,38 @@ class ServiceSpec:
                 f"{names(self.interfaces)}; data models {names(self.data_models)}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Design:
     """Services and what each is responsible for; equal designs list equal services.
 
     Each name means one thing: a function (interface, data model) that two services
-    claim must be declared alike in both, or the design is rejected.
+    claim must be declared alike in both, or the design is rejected. Services are
+    kept sorted by name.
+
+    >>> design = Design([ServiceSpec("orders", [Function("order", "sales")])], name="shop")
+    >>> print(design)
+    orders: functions order [sales]; interfaces -; data models -
     """
 
     services: tuple[ServiceSpec, ...]
-    name: str = "design"
+    name: str
     _by_name: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
 
-    def __init__(self, services: Iterable[ServiceSpec], name: str = "design"):
-        specs = tuple(services)
-        by_name: dict[str, ServiceSpec] = {}
-        for spec in specs:
-            if not isinstance(spec, ServiceSpec):
-                raise TheoryError(f"design {name!r}: {spec!r} is not a ServiceSpec")
-            if spec.name in by_name:
-                raise TheoryError(f"design {name!r}: two services are named {spec.name!r}")
-            by_name[spec.name] = spec
+    def __init__(self, services: Iterable[ServiceSpec], name: str = "design") -> None:
+        owner = f"design {name!r}"
+        specs = require_items(owner, "services", services, ServiceSpec, distinct=True)
         declared: dict[tuple[type, str], tuple[Element, str]] = {}
         for spec in specs:
             for element in spec.elements:
                 first = declared.setdefault((type(element), element.name), (element, spec.name))
                 if first[0] != element:
                     raise TheoryError(
-                        f"design {name!r}: {type(element).__name__} {element.name!r} is "
+                        f"{owner}: {type(element).__name__} {element.name!r} is "
                         f"{first[0]} in service {first[1]!r} but {element} in {spec.name!r}"
                     )
         object.__setattr__(self, "services", tuple(sorted(specs, key=lambda s: s.name)))
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_by_name", {spec.name: spec for spec in specs})
 
     def __str__(self) -> str:
         return "\n".join(str(s) for s in self.services) or f"{self.name}: no services"
@@ -190,18 +225,43 @@ class Design:
 class Boundary(Mapping[str, frozenset[Function]]):
     """Def 2.1.1 (服务边界): the service boundary B: S -> 2^F, a read-only mapping.
 
-    >>> b = Boundary.from_owners({Function("pay", "billing"): "payments"})
+    ``B[s]`` is the set of functions service ``s`` is responsible for. A design's
+    boundary is :attr:`Design.boundary`; a boundary built from an owner map
+    (:meth:`from_owners`) separates responsibilities by construction.
+
+    Parameters
+    ----------
+    images : mapping of str to iterable of Function
+        Each service's name and the functions in its image B(s).
+
+    Raises
+    ------
+    TheoryError
+        If a service name is blank or an image holds something other than a
+        :class:`Function`.
+
+    Examples
+    --------
+    Two services, one function each; B is a mapping from service to functions:
+
+    >>> b = Boundary.from_owners({Function("pay", "billing"): "payments",
+    ...                           Function("order", "sales"): "orders"})
+    >>> b
+    Boundary({orders: {order}, payments: {pay}})
     >>> sorted(f.name for f in b["payments"])
     ['pay']
+
+    References
+    ----------
+    Def 2.1.1 (服务边界) of the theory: ``get(Kind.DEFINITION, "2.1.1")``.
     """
 
     def __init__(self, images: Mapping[str, Iterable[Function]]):
-        self._images = {s: frozenset(fs) for s, fs in sorted(images.items())}
-        for service, functions in self._images.items():
+        self._images: dict[str, frozenset[Function]] = {}
+        for service, functions in sorted(images.items()):
             require_name("boundary", "service", service)
-            for f in functions:
-                if not isinstance(f, Function):
-                    raise TheoryError(f"boundary: B({service}) holds {f!r}, not a Function")
+            held = require_items("boundary", f"B({service})", functions, Function)
+            self._images[service] = frozenset(held)
 
     @classmethod
     def from_owners(
@@ -247,9 +307,48 @@ class Boundary(Mapping[str, frozenset[Function]]):
 def check_separation(design: Design | Boundary) -> Verdict:
     """Theorem 2.1.1 (职责分离): distinct services have disjoint boundaries.
 
-    One witness per function in two or more images, naming the services that claim it.
+    For any two services s1 != s2, B(s1) and B(s2) share no function.
+
+    Parameters
+    ----------
+    design : Design or Boundary
+        The design whose boundary :attr:`Design.boundary` is checked, or a boundary.
+
+    Returns
+    -------
+    Verdict
+        On Theorem 2.1.1. It holds when no function is in two images. Otherwise one
+        witness per function claimed twice: ``what`` is ``"function claimed twice"``,
+        ``involves`` the services that claim it (sorted), ``detail`` the function and
+        the images it is in.
+
+    Raises
+    ------
+    TheoryError
+        If ``design`` is neither a Design nor a Boundary.
+
+    Examples
+    --------
+    Billing and the shop both claim ``pay``:
+
+    >>> pay, order = Function("pay", "billing"), Function("order", "sales")
+    >>> design = Design([ServiceSpec("billing", [pay]), ServiceSpec("shop", [pay, order])])
+    >>> print(check_separation(design))
+    Theorem 2.1.1 Separation of responsibilities (职责分离): violated. 2 services;
+    functions claimed by more than one: 1.
+      - function claimed twice: pay is in B(billing), B(shop)
+
+    A boundary built from an owner map always separates:
+
+    >>> check_separation(Boundary.from_owners({pay: "billing", order: "shop"})).holds
+    True
+
+    References
+    ----------
+    Theorem 2.1.1 (职责分离) of the theory: ``get(Kind.THEOREM, "2.1.1")``.
     """
-    boundary = design.boundary if isinstance(design, Design) else design
+    boundary = (design.boundary if isinstance(design, Design)
+                else require_instance("check_separation", "design", design, Boundary))
     witnesses = [
         Witness(
             "function claimed twice",
@@ -260,7 +359,7 @@ def check_separation(design: Design | Boundary) -> Verdict:
         if len(services) > 1
     ]
     return Verdict(
-        get("theorem", "2.1.1"),
+        get(Kind.THEOREM, "2.1.1"),
         witnesses,
         f"{len(boundary)} services; functions claimed by more than one: {len(witnesses)}.",
     )
@@ -269,9 +368,43 @@ def check_separation(design: Design | Boundary) -> Verdict:
 def check_single_responsibility(design: Design) -> Verdict:
     """Principle 2.1.1 (单一职责): every service serves exactly one domain.
 
-    One witness per service whose functions, interfaces and data models span two or
-    more domains, listing what it holds of each.
+    A service's domains are those of its functions, interfaces and data models.
+
+    Parameters
+    ----------
+    design : Design
+        The services to check.
+
+    Returns
+    -------
+    Verdict
+        On Principle 2.1.1. It holds when no service spans two domains. Otherwise one
+        witness per such service: ``what`` is ``"service spans several domains"``,
+        ``involves`` the service and then its domains (sorted), ``detail`` what the
+        service holds of each domain.
+
+    Raises
+    ------
+    TheoryError
+        If ``design`` is not a Design.
+
+    Examples
+    --------
+    >>> shop = Design([ServiceSpec("shop", [Function("pay", "billing"),
+    ...                                     Function("order", "sales")])])
+    >>> verdict = check_single_responsibility(shop)
+    >>> verdict.holds, verdict.witnesses[0].involves
+    (False, ('shop', 'billing', 'sales'))
+    >>> print(verdict.witnesses[0])
+    service spans several domains: shop holds billing (pay); sales (order)
+
+    References
+    ----------
+    Principle 2.1.1 (单一职责) of the theory: ``get(Kind.PRINCIPLE, "2.1.1")``; Newman,
+    *Building Microservices* (2nd ed., 2021), ch. 2, on services modelled around a
+    business domain.
     """
+    design = require_instance("check_single_responsibility", "design", design, Design)
     witnesses = []
     for spec in design.services:
         if len(spec.domains) < 2:
@@ -288,7 +421,7 @@ def check_single_responsibility(design: Design) -> Verdict:
             )
         )
     return Verdict(
-        get("principle", "2.1.1"),
+        get(Kind.PRINCIPLE, "2.1.1"),
         witnesses,
         f"{len(design.services)} services; spanning more than one domain: {len(witnesses)}.",
     )

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from msatheory.design.boundary import check_separation, check_single_responsibility
-from msatheory.design.granularity import check_granularity
-from msatheory.theory import Kind, get
+from msatheory.design.sizing import check_granularity
+from msatheory.theory import get
 from msatheory.theory.check import Check
+from msatheory.theory.statement import Kind
 
 __all__ = ["CHECKS"]
 

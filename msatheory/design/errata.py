@@ -2,7 +2,7 @@
 
 Each counterexample is the smallest design a reproducible hypothesis search finds
 that breaks a property; each correction is checked by the same search against
-:func:`msatheory.design.optimize` or :meth:`msatheory.design.Boundary.from_owners`.
+:func:`msatheory.design.optimizer.optimize` or :meth:`msatheory.design.Boundary.from_owners`.
 """
 
 from __future__ import annotations
@@ -21,21 +21,20 @@ from msatheory.design.boundary import (
     ServiceSpec,
     check_separation,
 )
-from msatheory.design.granularity import (
+from msatheory.design.optimizer import optimize
+from msatheory.design.sizing import (
+    SKETCH_BOUNDS,
     Bounds,
     domain_sizes,
     feasible,
     granularity,
-    optimize,
 )
 from msatheory.design.sketch import SketchServiceDesign
 from msatheory.design.strategies import designs
-from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.erratum import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, holds_for_all
 
 __all__ = ["ERRATA", "out_of_bounds", "passes", "shop"]
 
-SKETCH_BOUNDS = Bounds(3, 20)
 DOMAINS = ("sales", "billing", "stock")
 
 #: Functions per domain of one service, then its interfaces and data models (in sales).
@@ -220,7 +219,7 @@ ERRATA: tuple[Erratum, ...] = (
         "a domain with one or two functions becomes a service below 3.",
         demonstrate=_demonstrate_split,
         verify_corrected=lambda: holds_for_all(LARGE_DESIGNS, _optimized_out_of_bounds),
-        corrected_by="msatheory.design.optimize",
+        corrected_by="msatheory.design.optimizer.optimize",
     ),
     Erratum(
         key="2.fixed-point",
@@ -229,7 +228,7 @@ ERRATA: tuple[Erratum, ...] = (
         "by a copy of itself under a longer name, and never settles.",
         demonstrate=_demonstrate_fixed_point,
         verify_corrected=lambda: holds_for_all(LARGE_DESIGNS, _not_idempotent),
-        corrected_by="msatheory.design.optimize",
+        corrected_by="msatheory.design.optimizer.optimize",
     ),
     Erratum(
         key="2.split-drops",
@@ -238,7 +237,7 @@ ERRATA: tuple[Erratum, ...] = (
         "and data models are deleted with it.",
         demonstrate=_demonstrate_drops,
         verify_corrected=lambda: holds_for_all(LARGE_DESIGNS, _loses),
-        corrected_by="msatheory.design.optimize",
+        corrected_by="msatheory.design.optimizer.optimize",
     ),
     Erratum(
         key="2.merge",
@@ -248,7 +247,7 @@ ERRATA: tuple[Erratum, ...] = (
         verify_corrected=lambda: holds_for_all(
             SMALL_SERVICES, lambda sizes: _optimized_out_of_bounds(one_domain(sizes))
         ),
-        corrected_by="msatheory.design.optimize",
+        corrected_by="msatheory.design.optimizer.optimize",
     ),
     Erratum(
         key="2.separation",

@@ -13,10 +13,10 @@ small domain model (Def 2.2.1, 领域) and a ubiquitous language (Def 2.2.2, 限
 The languages diverge the way real ones do: *Product* is a sellable item in catalog
 but a stock-keeping unit in inventory, *Customer* a buyer in ordering but a payer
 in payment, and *Order* a purchase in ordering but a shipment request in shipping.
-The map has three faults that :func:`~msatheory.design.domain.check_context_map`
+The map has three faults that :func:`~msatheory.design.context_map.check_context_map`
 finds; :func:`shop_context_map_fixed` mends them as a DDD practitioner would.
 
->>> from msatheory.design.domain import check_context_map
+>>> from msatheory.design.context_map import check_context_map
 >>> check_context_map(shop_context_map()).holds, check_context_map(shop_context_map_fixed()).holds
 (False, True)
 """
@@ -26,16 +26,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
-from msatheory.design.decomposition import Access, Call, Monolith
-from msatheory.design.domain import (
-    BoundedContext,
-    ContextMap,
-    ContextRelationship,
-    Domain,
-    Pattern,
-    Relation,
-    Rule,
-)
+from msatheory.design.context_map import ContextMap, ContextRelationship, Pattern
+from msatheory.design.domain import BoundedContext, Domain, Relation, Rule
+from msatheory.design.monolith import Access, Call, Monolith
 
 __all__ = [
     "SHOP_DOMAINS",
@@ -220,7 +213,6 @@ def shop_design() -> Design:
         [ServiceSpec("shop", shop.functions, shop.interfaces, shop.entities)],
         name="shop monolith",
     )
-
 
 
 def _catalog() -> BoundedContext:

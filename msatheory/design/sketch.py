@@ -1,7 +1,8 @@
 """The theory's Go ``ServiceDesign`` sketch (section 2.3), ported as written.
 
 Every method does what the Go code does, defects included; :mod:`msatheory.design.errata`
-runs them into counterexamples, and :func:`msatheory.design.optimize` is the correction.
+runs them into counterexamples, and :func:`msatheory.design.optimizer.optimize` is the
+correction.
 Two things Go leaves open are fixed here so runs are reproducible:
 
 * ``generateID()`` is not shown; ours returns ``svc-1``, ``svc-2``, ...
@@ -13,7 +14,7 @@ Two things Go leaves open are fixed here so runs are reproducible:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from msatheory.design.boundary import DataModel, Design, Function, Interface, ServiceSpec
@@ -41,7 +42,7 @@ class SketchServiceDesign:
 
     def __init__(self, seed: int = 0):
         self.services: dict[str, SketchService] = {}
-        self.rng = seeded_rng(seed)
+        self.rng = seeded_rng(seed, "SketchServiceDesign")
         self._ids = 0
         self._created_in_loop: dict[str, bool] | None = None
 
@@ -120,7 +121,7 @@ class SketchServiceDesign:
     def _merge_service(self, service_id: str) -> None:
         """``mergeService``: the Go body is a comment ("简化实现", simplified)."""
 
-    def _order(self, keys) -> list[str]:
+    def _order(self, keys: Iterable[str]) -> list[str]:
         """Go's unspecified map order, drawn from the seeded RNG."""
         order = sorted(keys)
         self.rng.shuffle(order)

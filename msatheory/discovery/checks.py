@@ -3,7 +3,7 @@ service declares a health check."""
 
 from __future__ import annotations
 
-from msatheory.discovery.health import check_health_coverage
+from msatheory.discovery.coverage import check_health_coverage
 from msatheory.theory import Kind, get
 from msatheory.theory.check import Check
 

@@ -1,10 +1,11 @@
 """Chapter 3's errata: the Rust ``ServiceRegistry`` and the Go round robin, shown wrong by running.
 
 Each counterexample is the smallest input a reproducible hypothesis search finds that
-breaks a property; each correction is checked by the same search against the corrected
-model: :class:`~msatheory.discovery.registry.Registry` leases,
-:class:`~msatheory.discovery.health.HealthChecker` and
-:class:`~msatheory.discovery.balancing.RoundRobin`.
+breaks a property of the sketches ported as written (:mod:`.sketch`); each correction is
+checked by the same search against the corrected model:
+:class:`~msatheory.discovery.registry.Registry` leases (Def 3.1.1),
+:class:`~msatheory.discovery.health.HealthChecker` (Algorithm 3.2.2) and
+:class:`~msatheory.discovery.balancers.RoundRobin` (Algorithm 3.2.1).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from hypothesis import find, settings
 from hypothesis import strategies as st
 
-from msatheory.discovery.balancing import GoPanic, RoundRobin, SketchRoundRobin
+from msatheory.discovery.balancers import RoundRobin
 from msatheory.discovery.health import CheckPolicy, HealthChecker
 from msatheory.discovery.registry import (
     Instance,
@@ -24,13 +25,18 @@ from msatheory.discovery.registry import (
     ServiceNotFound,
     Status,
 )
-from msatheory.discovery.scenario import fleet, partition
-from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
+from msatheory.discovery.scenario import Scenario, fleet, partition
+from msatheory.discovery.sketch import (
+    GoPanic,
+    InstanceStatus,
+    SketchInstance,
+    SketchRoundRobin,
+    SketchServiceRegistry,
+)
 from msatheory.discovery.tradeoff import run
 from msatheory.errors import TheoryError
 from msatheory.sim import VirtualClock
-from msatheory.theory import Counterexample, Erratum
-from msatheory.theory.erratum import SEARCH, holds_for_all
+from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, holds_for_all
 
 __all__ = ["ERRATA", "probe_history", "sketch_after"]
 
@@ -147,7 +153,7 @@ def _short_failures_unserve(probes: list[bool]) -> bool:
 
 # -- a partition evicts everything -------------------------------------------------------------
 
-def _partition_scenario(shape: tuple[int, int]):
+def _partition_scenario(shape: tuple[int, int]) -> Scenario:
     n, length = shape
     return partition(n, start=100, length=length, horizon=100 + length + 120)
 
@@ -220,7 +226,8 @@ def _demonstrate_shrink() -> Counterexample:
     picks = []
     try:
         for n in sizes:
-            picks.append(balancer.select(_instances(n)).id)
+            chosen = balancer.select(_instances(n))
+            picks.append("ServiceInstance{}" if chosen is None else chosen.id)
     except GoPanic as panic:
         observed = f"picks {', '.join(picks)}, then panic: {panic}"
     return Counterexample(
@@ -253,46 +260,53 @@ def _demonstrate_shared() -> Counterexample:
 
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
-        "3.heartbeat-unread", "Rust ServiceRegistry.heartbeat (Def 3.1.1's T)",
-        "last_heartbeat is recorded and never read, so a crashed instance stays listed.",
-        _demonstrate_heartbeat,
-        lambda: holds_for_all(SILENCES, _lease_serves_stale),
-        "msatheory.discovery.Registry (leases)",
+        key="3.heartbeat-unread",
+        concerns="Rust ServiceRegistry.heartbeat (section 3.1; Def 3.1.1)",
+        wrong="The timestamp T is recorded as last_heartbeat and never read, so a crashed "
+        "instance stays listed.",
+        demonstrate=_demonstrate_heartbeat,
+        verify_corrected=lambda: holds_for_all(SILENCES, _lease_serves_stale),
+        corrected_by="msatheory.discovery.Registry (leases)",
     ),
     Erratum(
-        "3.one-probe-evicts", "Rust perform_health_check (Algorithm 3.2.2)",
-        "one failed probe evicts a healthy instance, and nothing lets it back.",
-        _demonstrate_one_probe,
-        lambda: holds_for_all(PROBES, _short_failures_unserve),
-        "msatheory.discovery.HealthChecker (thresholds)",
+        key="3.one-probe-evicts",
+        concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
+        wrong="One failed probe evicts a healthy instance, and nothing lets it back.",
+        demonstrate=_demonstrate_one_probe,
+        verify_corrected=lambda: holds_for_all(PROBES, _short_failures_unserve),
+        corrected_by="msatheory.discovery.HealthChecker (thresholds)",
     ),
     Erratum(
-        "3.partition-evicts-all", "Rust perform_health_check (Algorithm 3.2.2)",
-        "a partition between registry and fleet evicts every instance for good.",
-        _demonstrate_partition,
-        lambda: holds_for_all(PARTITIONS, _corrected_forgets),
-        "msatheory.discovery.HealthChecker (self-preservation)",
+        key="3.partition-evicts-all",
+        concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
+        wrong="A partition between registry and fleet evicts every instance for good.",
+        demonstrate=_demonstrate_partition,
+        verify_corrected=lambda: holds_for_all(PARTITIONS, _corrected_forgets),
+        corrected_by="msatheory.discovery.HealthChecker (self-preservation)",
     ),
     Erratum(
-        "3.unknown-evicted", "Rust perform_health_check (Algorithm 3.2.2)",
-        "an instance registered as Unknown is evicted though every probe passes.",
-        _demonstrate_unknown,
-        lambda: holds_for_all(PROBES, _passing_new_instance_unserved),
-        "msatheory.discovery.HealthChecker (successes before passing)",
+        key="3.unknown-evicted",
+        concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
+        wrong="An instance registered as Unknown is evicted though every probe passes.",
+        demonstrate=_demonstrate_unknown,
+        verify_corrected=lambda: holds_for_all(PROBES, _passing_new_instance_unserved),
+        corrected_by="msatheory.discovery.HealthChecker (successes before passing)",
     ),
     Erratum(
-        "3.rr-shrink", "Go RoundRobinBalancer.Select (section 4.3's gateway, for Algorithm 3.2.1)",
-        "indexes past the end when the instance list shrinks between calls.",
-        _demonstrate_shrink,
-        lambda: holds_for_all(SIZES, lambda sizes: _panics(sizes, RoundRobin)),
-        "msatheory.discovery.RoundRobin",
+        key="3.rr-shrink",
+        concerns="Go gateway RoundRobinBalancer.Select (section 4.3; Algorithm 3.2.1)",
+        wrong="Select indexes past the end when the instance list shrinks between calls.",
+        demonstrate=_demonstrate_shrink,
+        verify_corrected=lambda: holds_for_all(SIZES, lambda sizes: _panics(sizes, RoundRobin)),
+        corrected_by="msatheory.discovery.RoundRobin",
     ),
     Erratum(
-        "3.rr-shared", "Go RoundRobinBalancer.Select (section 4.3's gateway, for Algorithm 3.2.1)",
-        "one counter shared by every service starves instances.",
-        _demonstrate_shared,
-        lambda: holds_for_all(st.integers(min_value=4, max_value=1000),
-                              lambda c: bool(_starved(c, RoundRobin))),
-        "msatheory.discovery.RoundRobin",
+        key="3.rr-shared",
+        concerns="Go gateway RoundRobinBalancer.Select (section 4.3; Algorithm 3.2.1)",
+        wrong="One counter shared by every service starves instances.",
+        demonstrate=_demonstrate_shared,
+        verify_corrected=lambda: holds_for_all(st.integers(min_value=4, max_value=1000),
+                                               lambda c: bool(_starved(c, RoundRobin))),
+        corrected_by="msatheory.discovery.RoundRobin",
     ),
 )

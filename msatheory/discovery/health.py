@@ -16,6 +16,11 @@ registries separate two decisions the sketch conflates:
 
 :class:`LeaseEvictor` is Eureka's other half: leases renewed by heartbeats, expired
 leases evicted by a periodic task, at most 15% of the registry per run.
+
+The module stops at the registry's side of one check result or one heartbeat. Driving
+these over a fleet second by second is :mod:`.detectors`; judging a :class:`CheckPolicy`
+against failure scenarios is :func:`~.tradeoff.check_health`; whether an architecture
+gives Algorithm 3.2.2 anything to check is :mod:`.coverage`.
 """
 
 from __future__ import annotations
@@ -24,69 +29,90 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from msatheory.basics.model import Architecture
 from msatheory.discovery.registry import Instance, Registry, Status, as_status
-from msatheory.errors import TheoryError
+from msatheory.errors import (
+    TheoryError,
+    require_count,
+    require_duration,
+    require_fraction,
+    require_instance,
+)
 from msatheory.sim import seeded_rng
-from msatheory.theory import Verdict, Witness, get
 
 __all__ = [
     "CheckPolicy",
     "HealthChecker",
     "LeaseEvictor",
     "SelfPreservation",
-    "check_health_coverage",
     "self_preservation_threshold",
-    "unchecked_services",
 ]
-
-
-def _require_positive(owner: str, what: str, value: object, *, whole: bool = False) -> None:
-    kind = int if whole else int | float
-    if isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < math.inf:
-        number = "whole number" if whole else "number"
-        raise TheoryError(f"{owner}: {what} must be a positive {number}, not {value!r}")
-
-
-def _require_percent(percent: object) -> None:
-    if isinstance(percent, bool) or not isinstance(percent, int | float) or not (
-            0 < percent <= 1):
-        raise TheoryError(f"self-preservation: percent must lie in (0, 1], not {percent!r}")
-
-
-def _require_registry(owner: str, registry: object) -> None:
-    if not isinstance(registry, Registry):
-        raise TheoryError(f"{owner}: needs a Registry, not {registry!r}")
 
 
 def self_preservation_threshold(instances: int, interval: float = 30.0,
                                 percent: float = 0.85) -> int:
     """Eureka's renewal threshold: ``int(instances * (60 / interval) * percent)`` per minute.
 
-    With the default 30 s renewals this is ``int(n * 2 * 0.85)``.
+    With the default 30 s renewals this is ``int(n * 2 * 0.85)``: one silent instance
+    of five leaves 8 renewals a minute, at the threshold, so it is never evicted.
+
+    >>> self_preservation_threshold(5), self_preservation_threshold(10)
+    (8, 17)
     """
-    if isinstance(instances, bool) or not isinstance(instances, int) or instances < 0:
-        raise TheoryError(f"self-preservation: instances must be a whole number >= 0, "
-                          f"not {instances!r}")
-    _require_positive("self-preservation", "interval", interval)
-    _require_percent(percent)
+    owner = "self_preservation_threshold"
+    require_count(owner, "instances", instances)
+    require_duration(owner, "interval", interval, positive=True)
+    require_fraction(owner, "percent", percent, zero=False)
     return int(instances * (60 / interval) * percent)
 
 
 class SelfPreservation:
-    """Eureka's guard against evicting a healthy fleet the registry merely cannot hear.
+    """Eureka's guard for Algorithm 3.2.2 (健康检查算法): no evictions while the registry
+    hears from too little of its fleet, which it is more likely cut off from than
+    watching die.
 
     Renewals are counted per whole minute of virtual time (Eureka's ``MeasuredRate``);
-    evictions are enabled only while the last full minute's count exceeds the threshold.
-    ``expected`` rises when an instance registers and falls when one cancels, but not
-    when one is evicted, as in Eureka.
+    evictions are enabled only while the last full minute's count exceeds
+    :func:`self_preservation_threshold`. ``expected`` rises when an instance registers
+    and falls when one cancels, but not when one is evicted, as in Eureka.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry whose clock measures the minutes.
+    interval : float, default 30
+        Seconds between two renewals of one instance.
+    percent : float, default 0.85
+        The share of expected renewals below which evictions stop (Eureka's
+        ``renewalPercentThreshold``).
+
+    Raises
+    ------
+    TheoryError
+        If ``registry`` is not a Registry, ``interval`` not a positive number of seconds,
+        or ``percent`` not in (0, 1].
+
+    Examples
+    --------
+    >>> guard = SelfPreservation(Registry(ttl=None))
+    >>> for _ in range(5):
+    ...     guard.registered()
+    >>> for _ in range(8):  # one of five instances silent for a minute
+    ...     guard.renewed()
+    >>> _ = guard.registry.clock.advance(60)
+    >>> guard.renewals_last_minute, guard.threshold, guard.engaged
+    (8, 8, True)
+
+    References
+    ----------
+    .. [1] Eureka's self-preservation
+       (``PeerAwareInstanceRegistryImpl.isLeaseExpirationEnabled``).
     """
 
     def __init__(self, registry: Registry, interval: float = 30.0, percent: float = 0.85):
-        _require_positive("self-preservation", "interval", interval)
-        _require_percent(percent)
-        _require_registry("self-preservation", registry)
-        self.registry, self.interval, self.percent = registry, float(interval), percent
+        owner = "SelfPreservation"
+        self.registry = require_instance(owner, "registry", registry, Registry)
+        self.interval = require_duration(owner, "interval", interval, positive=True)
+        self.percent = require_fraction(owner, "percent", percent, zero=False)
         self.expected = 0
         self._renewals: Counter[int] = Counter()
 
@@ -121,15 +147,57 @@ class SelfPreservation:
 
 @dataclass(frozen=True)
 class CheckPolicy:
-    """Consul-style check thresholds and reaping; ``self_preservation`` adds Eureka's guard.
+    """How the corrected Algorithm 3.2.2 (健康检查算法) checks: Consul-style thresholds and
+    reaping; ``self_preservation`` adds Eureka's guard.
 
-    Times are seconds. ``deregister_critical_after=None`` never deregisters. Consul
-    raises a deregistration timeout below one minute to one minute; this model takes any
-    positive value, so that short timeouts can be studied. One deliberate departure from
-    Consul's agent, which sets warning whenever the failure count lies between the two
-    thresholds: here a critical instance stays critical until it passes
+    Consul raises a deregistration timeout below one minute to one minute; this model
+    takes any positive value, so that short timeouts can be studied. One deliberate
+    departure from Consul's agent, which sets warning whenever the failure count lies
+    between the two thresholds: here a critical instance stays critical until it passes
     ``successes_before_passing`` checks, so a stray success never puts a failing
     instance back in service.
+
+    Parameters
+    ----------
+    interval : float, default 10
+        Seconds between two checks of an instance.
+    failures_before_warning, failures_before_critical : int, default 1 and 3
+        Consecutive failed checks that make a passing instance warning (still served),
+        then critical (not served); the first may not exceed the second.
+    successes_before_passing : int, default 2
+        Consecutive passed checks that make an instance passing again.
+    deregister_critical_after : float or None, default 60
+        Seconds critical after which an instance is reaped; None never reaps.
+    reap_interval : float, default 30
+        Seconds between two runs of the reaper.
+    self_preservation : bool, default True
+        Whether reaping stops while the fleet's passed checks fall to Eureka's
+        threshold (:class:`SelfPreservation`).
+    initial : Status, default critical
+        The status of a newly registered instance (a status or its name).
+
+    Raises
+    ------
+    TheoryError
+        Naming the field that is not a positive number of seconds, not a positive whole
+        number, or not a status.
+
+    Examples
+    --------
+    >>> CheckPolicy(interval=5).failures_before_critical
+    3
+    >>> CheckPolicy(failures_before_warning=4)
+    Traceback (most recent call last):
+        ...
+    msatheory.errors.TheoryError: CheckPolicy: failures_before_critical must be a whole number
+    of at least 4, not 3
+
+    References
+    ----------
+    .. [1] Consul's check definition: ``failures_before_warning``,
+       ``failures_before_critical``, ``success_before_passing`` and
+       ``deregister_critical_service_after``.
+    .. [2] Eureka's self-preservation (:class:`SelfPreservation`).
     """
 
     interval: float = 10.0
@@ -142,22 +210,18 @@ class CheckPolicy:
     initial: Status = Status.CRITICAL
 
     def __post_init__(self) -> None:
-        owner = "check policy"
-        _require_positive(owner, "interval", self.interval)
-        _require_positive(owner, "reap_interval", self.reap_interval)
+        owner = "CheckPolicy"
+        require_duration(owner, "interval", self.interval, positive=True)
+        require_duration(owner, "reap_interval", self.reap_interval, positive=True)
         for what in ("failures_before_warning", "failures_before_critical",
                      "successes_before_passing"):
-            _require_positive(owner, what, getattr(self, what), whole=True)
-        if self.failures_before_warning > self.failures_before_critical:
-            raise TheoryError(f"{owner}: failures_before_warning ({self.failures_before_warning})"
-                              f" exceeds failures_before_critical "
-                              f"({self.failures_before_critical})")
+            require_count(owner, what, getattr(self, what), least=1)
+        require_count(owner, "failures_before_critical", self.failures_before_critical,
+                      least=self.failures_before_warning)
         if self.deregister_critical_after is not None:
-            _require_positive(owner, "deregister_critical_after", self.deregister_critical_after)
-        try:
-            object.__setattr__(self, "initial", as_status(self.initial))
-        except TheoryError as error:
-            raise TheoryError(f"{owner}: initial: {error}") from None
+            require_duration(owner, "deregister_critical_after", self.deregister_critical_after,
+                             positive=True)
+        object.__setattr__(self, "initial", as_status(owner, "initial", self.initial))
 
 
 @dataclass
@@ -168,14 +232,62 @@ class _Streak:
 
 
 class HealthChecker:
-    """Algorithm 3.2.2 (健康检查算法) corrected: check results move status by thresholds;
-    reaping is delayed and, with ``policy.self_preservation``, suspended while most of the
-    fleet is silent."""
+    """Algorithm 3.2.2 (健康检查算法), corrected: check results move an instance's status
+    by thresholds, and deregistration waits.
+
+    The algorithm deregisters an instance the moment one check finds it unhealthy. Here
+    :meth:`record` applies one check result: consecutive failures make a passing instance
+    warning, then critical (not served, still registered), and consecutive successes make
+    it passing again. :meth:`reap` deregisters instances critical for
+    ``policy.deregister_critical_after`` s, unless self-preservation is engaged: most of
+    the fleet silent at once is more likely a partition than a mass death.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry whose statuses the checker keeps; create it with ``ttl=None`` so that
+        only the checker removes instances.
+    policy : CheckPolicy, optional
+        Thresholds, reaping and self-preservation (``CheckPolicy()`` by default).
+
+    Raises
+    ------
+    TheoryError
+        If ``registry`` is not a Registry or ``policy`` is not a CheckPolicy.
+
+    Examples
+    --------
+    >>> checker = HealthChecker(Registry(ttl=None), CheckPolicy(self_preservation=False))
+    >>> checker.register(Instance("orders-1", "orders", "http://orders-1:8080"), Status.PASSING)
+    >>> [checker.record("orders", "orders-1", passed).value for passed in (False, False, False)]
+    ['warning', 'warning', 'critical']
+    >>> checker.registry.lookup("orders")
+    Traceback (most recent call last):
+        ...
+    msatheory.discovery.registry.NoHealthyInstance: service 'orders' has 1 registered
+    instance(s), none healthy at t=0 s
+    >>> _ = checker.registry.clock.advance(60)
+    >>> [i.id for i in checker.reap()]
+    ['orders-1']
+
+    See Also
+    --------
+    CheckPolicy, LeaseEvictor
+    msatheory.discovery.check_health : a policy judged over failure scenarios.
+
+    References
+    ----------
+    .. [1] Algorithm 3.2.2 of the theory (健康检查算法); this corrects the errata
+       ``3.one-probe-evicts``, ``3.partition-evicts-all`` and ``3.unknown-evicted`` of
+       its Rust ``perform_health_check``.
+    .. [2] Consul's check thresholds and ``DeregisterCriticalServiceAfter``.
+    .. [3] Eureka's self-preservation.
+    """
 
     def __init__(self, registry: Registry, policy: CheckPolicy | None = None):
-        _require_registry("health checker", registry)
-        if policy is not None and not isinstance(policy, CheckPolicy):
-            raise TheoryError(f"health checker: policy must be a CheckPolicy, not {policy!r}")
+        require_instance("HealthChecker", "registry", registry, Registry)
+        if policy is not None:
+            require_instance("HealthChecker", "policy", policy, CheckPolicy)
         self.registry = registry
         self.policy = policy if policy is not None else CheckPolicy()
         self.guard = (SelfPreservation(registry, self.policy.interval)
@@ -184,7 +296,8 @@ class HealthChecker:
 
     def register(self, instance: Instance, status: Status | None = None) -> None:
         """Register ``instance`` with ``status`` (by default the policy's initial status)."""
-        status = self.policy.initial if status is None else as_status(status)
+        status = (self.policy.initial if status is None
+                  else as_status("HealthChecker.register", "status", status))
         self.registry.register(instance, status)
         since = self.registry.now if status is Status.CRITICAL else None
         self._streaks[(instance.service, instance.id)] = _Streak(critical_since=since)
@@ -201,12 +314,16 @@ class HealthChecker:
     def _streak(self, service: str, instance_id: str) -> _Streak:
         self.registry.registration(service, instance_id)  # names an unknown one
         if (service, instance_id) not in self._streaks:
-            raise TheoryError(f"health checker: {instance_id!r} of {service!r} was registered "
+            raise TheoryError(f"HealthChecker: {instance_id!r} of {service!r} was registered "
                               "without it; register instances through HealthChecker.register")
         return self._streaks[(service, instance_id)]
 
     def record(self, service: str, instance_id: str, passed: bool) -> Status:
-        """Apply one check result to the instance; return its status afterwards."""
+        """Apply one check result to the instance; return its status afterwards.
+
+        Raises :class:`~.registry.ServiceNotFound` or :class:`~.registry.InstanceNotFound`
+        for an instance the registry does not hold.
+        """
         status = self.registry.registration(service, instance_id).status
         streak = self._streak(service, instance_id)
         if passed:
@@ -247,27 +364,66 @@ class HealthChecker:
 
 
 class LeaseEvictor:
-    """Eureka's leases: heartbeats renew, a periodic task evicts leases older than
-    ``lease_duration``, at most ``size - int(size * 0.85)`` per run, chosen at random.
+    """Algorithm 3.2.2 (健康检查算法) as Eureka does it: heartbeats renew leases, and a
+    periodic task evicts leases older than ``lease_duration``, at most
+    ``size - int(size * 0.85)`` per run, chosen at random.
 
     This is the documented behaviour. Eureka's own ``Lease.renew`` adds the duration
     once too often, so a real Eureka server lets a silent instance's lease run for
     twice ``lease_duration`` (a known quirk its authors chose not to fix): real
     detection is slower than modelled here.
+
+    Parameters
+    ----------
+    registry : Registry
+        The registry holding the leases; it must not expire them itself (``ttl=None``).
+    lease_duration : float, default 90
+        Seconds after its last renewal at which a lease may be evicted.
+    renewal_interval : float, default 30
+        Seconds between two heartbeats of an instance (for self-preservation).
+    self_preservation : bool, default True
+        Whether evictions stop while renewals fall to Eureka's threshold.
+    seed : int, default 0
+        Seeds the choice of which expired leases a run evicts.
+
+    Raises
+    ------
+    TheoryError
+        If ``registry`` is not a Registry with ``ttl=None``, or a duration is not a
+        positive number of seconds.
+
+    Examples
+    --------
+    >>> evictor = LeaseEvictor(Registry(ttl=None), self_preservation=False)
+    >>> for k in (1, 2):
+    ...     evictor.register(Instance(f"orders-{k}", "orders", f"http://orders-{k}"))
+    >>> _ = evictor.registry.clock.advance(60)
+    >>> evictor.renew("orders", "orders-2")
+    >>> _ = evictor.registry.clock.advance(31)
+    >>> [i.id for i in evictor.evict()]
+    ['orders-1']
+
+    References
+    ----------
+    .. [1] Algorithm 3.2.2 of the theory (健康检查算法).
+    .. [2] Eureka's ``AbstractInstanceRegistry.evict`` (the eviction task runs every
+       60 s) and ``Lease``.
     """
 
     def __init__(self, registry: Registry, lease_duration: float = 90.0,
                  renewal_interval: float = 30.0, self_preservation: bool = True,
                  seed: int = 0):
-        _require_registry("lease evictor", registry)
+        owner = "LeaseEvictor"
+        require_instance(owner, "registry", registry, Registry)
         if registry.ttl is not None:
-            raise TheoryError("lease evictor: the registry must not expire leases itself "
-                              "(create it with ttl=None)")
-        _require_positive("lease evictor", "lease_duration", lease_duration)
-        _require_positive("lease evictor", "renewal_interval", renewal_interval)
-        self.registry, self.lease_duration = registry, float(lease_duration)
+            raise TheoryError(f"{owner}: registry must not expire leases itself (create it "
+                              f"with ttl=None), not {registry!r}")
+        self.registry = registry
+        self.lease_duration = require_duration(owner, "lease_duration", lease_duration,
+                                               positive=True)
+        require_duration(owner, "renewal_interval", renewal_interval, positive=True)
         self.guard = SelfPreservation(registry, renewal_interval) if self_preservation else None
-        self.rng = seeded_rng(seed)
+        self.rng = seeded_rng(seed, owner)
 
     def register(self, instance: Instance) -> None:
         """Register with a fresh lease."""
@@ -304,24 +460,3 @@ class LeaseEvictor:
         for instance in sorted(evicted, key=lambda i: (i.service, i.id)):
             self.registry.deregister(instance.service, instance.id)
         return sorted(evicted, key=lambda i: (i.service, i.id))
-
-
-def unchecked_services(arch: Architecture) -> list[str]:
-    """Services no health check watches (``healthcheck`` false): M of Def 1.1.2 misses them."""
-    return sorted(name for name, s in arch.services.items() if not s.healthcheck)
-
-
-def check_health_coverage(arch: Architecture) -> Verdict:
-    """Algorithm 3.2.2 (健康检查算法) needs something to run: every service has a health check.
-
-    A service without one stays registered, and is served, for as long as its
-    process lives, whether or not it can answer.
-    """
-    missing = unchecked_services(arch)
-    return Verdict(
-        get("algorithm", "3.2.2"),
-        [Witness("no health check", (name,), f"nothing checks whether {name} can serve")
-         for name in missing],
-        f"{len(arch.services) - len(missing)} of {len(arch.services)} services are "
-        "health-checked.",
-    )

@@ -1,12 +1,15 @@
 """A registry to operate by hand: chapter 3's detectors and balancers on a fleet you break.
 
-:class:`LiveFleet` answers the questions a :class:`~msatheory.discovery.scenario.Scenario`
-answers (is the instance up, is the registry cut off, did it just start), but its
-history is written as you go: add an instance, crash it, restart it, partition the
-registry from the fleet, heal. :class:`RegistryLab` drives one of the trade-off's
-detectors second by second over that fleet, and serves requests through Algorithm
-3.2.1 (服务发现算法): a lookup, then a balancer's pick, recorded with whether the
-chosen instance was really up.
+:class:`LiveFleet` is a :class:`~msatheory.discovery.scenario.GroundTruth`, like a
+:class:`~msatheory.discovery.scenario.Scenario` (is the instance up, is the registry cut
+off, did it just start), but its history is written as you go: add an instance, crash
+it, restart it, partition the registry from the fleet, heal. :class:`RegistryLab` drives
+one of the detectors of :mod:`.detectors` (Algorithm 3.2.2, 健康检查算法) second by
+second over that fleet, and serves requests through Algorithm 3.2.1 (服务发现算法): a
+lookup, then a balancer's pick, recorded with whether the chosen instance was really up.
+
+The module stops at the lab's state: drawing it and the explorer's buttons are
+:mod:`msatheory.interactive.discovery`.
 """
 
 from __future__ import annotations
@@ -14,17 +17,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from msatheory.discovery.balancing import BALANCERS, Balancer
+from msatheory.discovery.balancers import BALANCERS, Balancer
+from msatheory.discovery.detectors import Detector, detector_named
 from msatheory.discovery.registry import Instance
 from msatheory.discovery.scenario import Outage, fleet
-from msatheory.discovery.tradeoff import DETECTORS, Detector
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_count
 
 __all__ = ["LiveFleet", "Pick", "RegistryLab", "Tile"]
 
 
 class LiveFleet:
-    """Ground truth written as it happens; every change takes effect at time ``t``."""
+    """A ground truth written as it happens; every change takes effect at time ``t``.
+
+    >>> truth = LiveFleet(2)
+    >>> truth.crash("orders-1", 10)
+    >>> truth.up("orders-1", 9), truth.up("orders-1", 10), truth.reachable("orders-2", 10)
+    (True, False, True)
+    """
 
     def __init__(self, n: int = 4, service: str = "orders"):
         self.instances = list(fleet(n, service))
@@ -137,17 +146,14 @@ class RegistryLab:
 
     def __init__(self, detector: str = "corrected", balancer: str = "round robin",
                  instances: int = 4, rate: int = 2, seed: int = 0):
-        if not isinstance(detector, str) or detector not in DETECTORS:
-            raise TheoryError(f"unknown detector {detector!r}: expected one of "
-                              f"{', '.join(DETECTORS)}")
+        make_detector = detector_named(detector)
         if not isinstance(balancer, str) or balancer not in BALANCERS:
             raise TheoryError(f"unknown balancer {balancer!r}: expected one of "
                               f"{', '.join(BALANCERS)}")
-        if isinstance(rate, bool) or not isinstance(rate, int) or rate < 0:
-            raise TheoryError(f"registry lab: rate must be a whole number >= 0, not {rate!r}")
+        require_count("RegistryLab", "rate", rate)
         self.detector_name, self.balancer_name, self.rate = detector, balancer, rate
         self.fleet = LiveFleet(instances)
-        self.detector: Detector = DETECTORS[detector](self.fleet, seed)
+        self.detector: Detector = make_detector(self.fleet, seed)
         self.balancer: Balancer = BALANCERS[balancer]()
         self.picks: list[Pick] = []
         self._in_flight: list[Instance] = []
@@ -182,12 +188,9 @@ class RegistryLab:
 
     def advance(self, seconds: int) -> None:
         """Run ``seconds`` whole seconds of virtual time."""
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
-            raise TheoryError(f"registry lab: advance by a positive whole number of seconds, "
-                              f"not {seconds!r}")
+        require_count("RegistryLab.advance", "seconds", seconds, least=1)
         for _ in range(seconds):
-            self.detector.clock.advance(1)
-            self.detector.step()
+            self.detector.advance()
             self._route()
             self._record()
 

@@ -18,26 +18,39 @@ Latency is *accounted*, not simulated: a request happens at one instant of virtu
 and the hops and processing it needs are added up per request (sub-millisecond delays
 would not change which instances are up). Failed requests are counted separately and
 left out of the hop and latency means.
+
+The module stops at the patterns: the registry and its leases are :mod:`.registry`, the
+balancers :mod:`.balancers`, and the scenarios :mod:`.scenario`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
-from msatheory.discovery.balancing import RoundRobin
+from msatheory.discovery.balancers import RoundRobin
 from msatheory.discovery.registry import (
     Instance,
+    InstanceNotFound,
     NoHealthyInstance,
     Registry,
     ServiceNotFound,
 )
-from msatheory.discovery.scenario import Scenario
-from msatheory.errors import TheoryError
+from msatheory.discovery.scenario import GroundTruth, Scenario
+from msatheory.errors import (
+    TheoryError,
+    require_count,
+    require_duration,
+    require_instance,
+    require_number,
+    require_seed,
+)
 from msatheory.sim import Simulation, VirtualClock
 
 __all__ = [
@@ -61,26 +74,6 @@ SERVER_SIDE = "server-side"
 PATTERNS = (CLIENT_SIDE, SERVER_SIDE)
 
 
-def _number(owner: str, name: str, value: object, *, positive: bool = False,
-            infinite: bool = False) -> float:
-    """``value`` as a float if it is a real number >= 0 (> 0 with ``positive``), finite
-    unless ``infinite``; otherwise a TheoryError naming ``owner``, ``name`` and the value."""
-    ok = (not isinstance(value, bool) and isinstance(value, int | float)
-          and (value > 0 if positive else value >= 0)
-          and (infinite or math.isfinite(value)))
-    if not ok:
-        kind = "a positive" if positive else "a non-negative"
-        limit = "" if infinite else " finite"
-        raise TheoryError(f"{owner}: {name} must be {kind}{limit} number, not {value!r}")
-    return float(value)
-
-
-def _count(owner: str, name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise TheoryError(f"{owner}: {name} must be a positive whole number, not {value!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class Network:
     """Delays in seconds: ``hop`` one way per network hop, ``balancer`` processing at a
@@ -92,7 +85,7 @@ class Network:
 
     def __post_init__(self) -> None:
         for name in ("hop", "balancer", "registry"):
-            object.__setattr__(self, name, _number("Network", name, getattr(self, name)))
+            object.__setattr__(self, name, require_duration("Network", name, getattr(self, name)))
 
     @property
     def direct(self) -> float:
@@ -130,17 +123,19 @@ class DiscoverySetup:
                 f"{owner}: pattern must be one of {', '.join(map(repr, PATTERNS))}, "
                 f"not {self.pattern!r}"
             )
-        _count(owner, "clients", self.clients)
-        _count(owner, "balancers", self.balancers)
-        for name, positive, infinite in (("rate", True, False), ("cache_ttl", False, True),
-                                         ("heartbeat", True, False), ("lease", True, False)):
-            value = _number(owner, name, getattr(self, name), positive=positive,
-                            infinite=infinite)
+        require_count(owner, "clients", self.clients, least=1)
+        require_count(owner, "balancers", self.balancers, least=1)
+        numbers = {
+            "rate": require_number(owner, "rate", self.rate, positive=True),
+            "cache_ttl": require_number(owner, "cache_ttl", self.cache_ttl, finite=False,
+                                        unit="seconds"),
+            "heartbeat": require_duration(owner, "heartbeat", self.heartbeat, positive=True),
+            "lease": require_duration(owner, "lease", self.lease, positive=True),
+        }
+        for name, value in numbers.items():
             object.__setattr__(self, name, value)
-        if not isinstance(self.network, Network):
-            raise TheoryError(f"{owner}: network must be a Network, not {self.network!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise TheoryError(f"{owner}: seed must be an integer, not {self.seed!r}")
+        require_instance(owner, "network", self.network, Network)
+        require_seed(owner, self.seed)
 
     @property
     def bound(self) -> float:
@@ -160,9 +155,9 @@ def staleness_bound(lease: float, heartbeat: float, cache_ttl: float) -> float:
     instance until at least c - heartbeat + lease.
     """
     owner = "staleness_bound"
-    _number(owner, "heartbeat", heartbeat, positive=True)
-    return (_number(owner, "lease", lease, positive=True)
-            + _number(owner, "cache_ttl", cache_ttl, infinite=True))
+    require_duration(owner, "heartbeat", heartbeat, positive=True)
+    return (require_duration(owner, "lease", lease, positive=True)
+            + require_number(owner, "cache_ttl", cache_ttl, finite=False, unit="seconds"))
 
 
 @dataclass(frozen=True)
@@ -252,8 +247,45 @@ class _SimClock(VirtualClock):
 class ClientSideDiscovery:
     """Pattern 3.3.1 (客户端发现): a client that queries the registry itself.
 
-    It caches its last lookup, picks with its own round robin and calls the instance
-    directly: 2 network hops a request (there and back), nothing in between.
+    The client runs Algorithm 3.2.1 (服务发现算法) on its own: it caches its last lookup
+    for ``cache_ttl`` s, picks with its own :class:`~.balancers.RoundRobin` and calls the
+    chosen instance directly, 2 network hops a request (there and back) with nothing in
+    between. Every client is a holder of a cache, so the registry hears from each.
+
+    Attributes
+    ----------
+    instances : list of Instance or None
+        The cached lookup (None before the first, or after one that failed).
+    fetched : float
+        When the cache was filled.
+    balancer : RoundRobin
+        The holder's own balancer.
+    hops, latency
+        Network hops per request, and seconds added beyond a direct call (none here).
+
+    Examples
+    --------
+    >>> registry = Registry(ttl=None)
+    >>> for k in (1, 2):
+    ...     _ = registry.register(Instance(f"orders-{k}", "orders", f"http://orders-{k}:8080"))
+    >>> client = ClientSideDiscovery()
+    >>> chosen, looked = client.discover(registry, "orders", now=0.0, cache_ttl=30.0)
+    >>> chosen.id, looked
+    ('orders-1', True)
+    >>> registry.deregister("orders", "orders-2")
+    >>> chosen, looked = client.discover(registry, "orders", now=10.0, cache_ttl=30.0)
+    >>> chosen.id, looked  # from the cache: it does not know orders-2 has left
+    ('orders-2', False)
+
+    See Also
+    --------
+    ServerSideDiscovery, simulate, compare
+
+    References
+    ----------
+    .. [1] Pattern 3.3.1 of the theory (客户端发现).
+    .. [2] Netflix's Eureka client with Ribbon, which caches the registry and balances
+       in the caller.
     """
 
     pattern = CLIENT_SIDE
@@ -269,20 +301,186 @@ class ClientSideDiscovery:
         """Whether the cached lookup must be refreshed before choosing."""
         return self.instances is None or now - self.fetched >= cache_ttl
 
+    def discover(self, registry: Registry, service: str, now: float,
+                 cache_ttl: float) -> tuple[Instance, bool]:
+        """Algorithm 3.2.1 (服务发现算法) through the cache, at ``now``.
+
+        Returns
+        -------
+        tuple of (Instance, bool)
+            The instance chosen, and whether the registry was asked (the cache was
+            ``cache_ttl`` s old or more, or empty).
+
+        Raises
+        ------
+        ServiceNotFound, NoHealthyInstance
+            If the registry was asked and its lookup failed; nothing is cached then.
+        """
+        looked = self.stale(now, cache_ttl)
+        if looked:
+            try:
+                self.instances, self.fetched = registry.lookup(service), now
+            except (NoHealthyInstance, ServiceNotFound):
+                self.instances = None
+                raise
+        assert self.instances is not None
+        return self.balancer.select(self.instances), looked
+
 
 class ServerSideDiscovery(ClientSideDiscovery):
     """Pattern 3.3.2 (服务端发现): a load balancer that discovers on its clients' behalf.
 
     One cache and one round robin serve every client pinned to it; a request takes
-    4 hops (client, balancer, instance and back) plus the balancer's processing.
+    4 hops (client, balancer, instance and back) plus the balancer's processing. The
+    registry hears from the few balancers instead of from every client.
+
+    Parameters
+    ----------
+    network : Network
+        The delays; the balancer adds ``network.direct + network.balancer`` seconds to
+        every request.
+
+    Examples
+    --------
+    >>> registry = Registry(ttl=None)
+    >>> _ = registry.register(Instance("orders-1", "orders", "http://orders-1:8080"))
+    >>> balancer = ServerSideDiscovery(Network())
+    >>> chosen, looked = balancer.discover(registry, "orders", now=0.0, cache_ttl=30.0)
+    >>> chosen.id, balancer.hops, round(1000 * balancer.latency, 4)
+    ('orders-1', 4, 1.2)
+
+    See Also
+    --------
+    ClientSideDiscovery, simulate, compare
+
+    References
+    ----------
+    .. [1] Pattern 3.3.2 of the theory (服务端发现).
+    .. [2] An AWS Elastic Load Balancer, or a Kubernetes Service (kube-proxy forwarding to
+       the Service's endpoints).
     """
 
     pattern = SERVER_SIDE
     hops = 4
 
     def __init__(self, network: Network) -> None:
+        require_instance("ServerSideDiscovery", "network", network, Network)
         super().__init__()
         self.latency = network.direct + network.balancer
+
+
+# -- set-up -----------------------------------------------------------------------------------
+
+def _holders(setup: DiscoverySetup) -> list[ClientSideDiscovery]:
+    """The holders of a cache: every client (client-side), or the load balancers."""
+    if setup.pattern == SERVER_SIDE:
+        return [ServerSideDiscovery(setup.network) for _ in range(setup.balancers)]
+    return [ClientSideDiscovery() for _ in range(setup.clients)]
+
+
+def _start_fleet(sim: Simulation, registry: Registry, setup: DiscoverySetup,
+                 scenario: Scenario) -> None:
+    """Each instance's heartbeats from a random phase, and its re-registrations after the
+    restarts the scenario holds."""
+    for instance in scenario.instances:
+        phase = sim.rng.uniform(0, setup.heartbeat)
+        sim.process(_heartbeats(sim, scenario, registry, instance, phase, setup.heartbeat))
+        for outage in scenario.outages[instance.id]:
+            if outage.restart and outage.end < scenario.horizon:
+                sim.process(_restarted(sim, scenario, registry, instance, outage.end))
+
+
+# -- processes --------------------------------------------------------------------------------
+
+_Process = Generator[simpy.Event, Any, None]
+
+
+def _renew(registry: Registry, instance: Instance) -> None:
+    """A heartbeat: renew the instance's lease, or register it if the registry holds none."""
+    try:
+        registry.heartbeat(instance.service, instance.id)
+    except (ServiceNotFound, InstanceNotFound):
+        registry.register(instance)
+
+
+def _heartbeats(sim: Simulation, truth: GroundTruth, registry: Registry, instance: Instance,
+                phase: float, period: float) -> _Process:
+    """The instance registers at once, then heartbeats every ``period`` s from ``phase``,
+    each time the registry can hear it."""
+    if truth.reachable(instance.id, sim.now):
+        _renew(registry, instance)
+    yield sim.timeout(phase)
+    while True:
+        if truth.reachable(instance.id, sim.now):
+            _renew(registry, instance)
+        yield sim.timeout(period)
+
+
+def _restarted(sim: Simulation, truth: GroundTruth, registry: Registry, instance: Instance,
+               at: float) -> _Process:
+    """At ``at`` the instance comes back as a new process and registers again, replacing
+    its old registration, if the registry can hear it."""
+    yield sim.timeout(at)
+    if truth.reachable(instance.id, sim.now):
+        with contextlib.suppress(ServiceNotFound, InstanceNotFound):
+            registry.deregister(instance.service, instance.id)
+        registry.register(instance)
+
+
+def _client(sim: Simulation, rate: float, request: Callable[[float], None]) -> _Process:
+    """Poisson traffic: a request every exponential(``rate``) seconds."""
+    while True:
+        yield sim.timeout(sim.rng.expovariate(rate))
+        request(sim.now)
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+@dataclass
+class _Tally:
+    """What the requests of one run met, added up as they happen."""
+
+    setup: DiscoverySetup
+    scenario: Scenario
+    registry: Registry
+    requests: int = 0
+    stale: int = 0
+    unlisted: int = 0
+    lookups: int = 0
+    hops: int = 0
+    added_latency: float = 0.0
+    last_stale: float | None = None
+    staleness: float | None = None
+
+    def request(self, holder: ClientSideDiscovery, now: float) -> None:
+        """One request at ``now`` through ``holder``, scored against the ground truth."""
+        self.requests += 1
+        try:
+            chosen, looked = holder.discover(self.registry, self.scenario.service, now,
+                                             self.setup.cache_ttl)
+        except (NoHealthyInstance, ServiceNotFound):
+            self.lookups += 1
+            self.unlisted += 1
+            return
+        self.lookups += looked
+        if not self.scenario.up(chosen.id, now):
+            self.stale += 1
+            down_since = max(o.start for o in self.scenario.outages[chosen.id] if o.covers(now))
+            self.last_stale = now
+            self.staleness = max(self.staleness or 0.0, now - down_since)
+            return
+        self.hops += holder.hops + (2 if looked else 0)
+        self.added_latency += holder.latency + (self.setup.network.registry if looked else 0.0)
+
+    def result(self) -> DiscoveryResult:
+        """The totals as a :class:`DiscoveryResult`."""
+        return DiscoveryResult(
+            pattern=self.setup.pattern, scenario=self.scenario.name,
+            horizon=float(self.scenario.horizon), requests=self.requests, stale=self.stale,
+            unlisted=self.unlisted, lookups=self.lookups, hops=self.hops,
+            added_latency=self.added_latency, last_stale=self.last_stale,
+            staleness=self.staleness, bound=self.setup.bound,
+        )
 
 
 def simulate(setup: DiscoverySetup, scenario: Scenario) -> DiscoveryResult:
@@ -296,93 +494,25 @@ def simulate(setup: DiscoverySetup, scenario: Scenario) -> DiscoveryResult:
     round robin. A lookup that finds no healthy instance fails the request and is not
     cached; a request to an instance that is not up fails. Failed requests are neither
     retried nor used to evict the instance.
+
+    >>> from msatheory.discovery.scenario import crash
+    >>> result = simulate(DiscoverySetup(CLIENT_SIDE, clients=2, rate=1.0),
+    ...                   crash(n=2, at=10.0, horizon=60.0))
+    >>> result.requests == result.served + result.failed, result.bound
+    (True, 60.0)
     """
-    if not isinstance(setup, DiscoverySetup):
-        raise TheoryError(f"simulate: setup must be a DiscoverySetup, not {setup!r}")
-    if not isinstance(scenario, Scenario):
-        raise TheoryError(f"simulate: scenario must be a Scenario, not {scenario!r}")
+    require_instance("simulate", "setup", setup, DiscoverySetup)
+    require_instance("simulate", "scenario", scenario, Scenario)
     sim = Simulation(setup.seed)
     registry = Registry(_SimClock(sim), ttl=setup.lease)
-    service, net = scenario.service, setup.network
-    registered: set[str] = set()
-
-    def renew(instance: Instance) -> None:
-        if instance.id in registered:
-            registry.heartbeat(instance.service, instance.id)
-        else:
-            registry.register(instance)
-            registered.add(instance.id)
-
-    def heartbeats(instance: Instance, phase: float) -> Generator[simpy.Event, Any, None]:
-        if scenario.reachable(instance.id, sim.now):
-            renew(instance)
-        yield sim.timeout(phase)
-        while True:
-            if scenario.reachable(instance.id, sim.now):
-                renew(instance)
-            yield sim.timeout(setup.heartbeat)
-
-    def restart(instance: Instance, at: float) -> Generator[simpy.Event, Any, None]:
-        yield sim.timeout(at)
-        if scenario.reachable(instance.id, sim.now):
-            if instance.id in registered:
-                registry.deregister(instance.service, instance.id)
-                registered.discard(instance.id)
-            renew(instance)
-
-    for instance in scenario.instances:
-        sim.process(heartbeats(instance, sim.rng.uniform(0, setup.heartbeat)))
-        for outage in scenario.outages[instance.id]:
-            if outage.restart and outage.end < scenario.horizon:
-                sim.process(restart(instance, outage.end))
-
-    if setup.pattern == SERVER_SIDE:
-        views = [ServerSideDiscovery(net) for _ in range(setup.balancers)]
-    else:
-        views = [ClientSideDiscovery() for _ in range(setup.clients)]
-    tally = {"requests": 0, "stale": 0, "unlisted": 0, "lookups": 0, "hops": 0}
-    added = 0.0
-    last_stale: float | None = None
-    staleness: float | None = None
-
-    def request(client: int) -> None:
-        nonlocal added, last_stale, staleness
-        now = sim.now
-        view = views[client % len(views)]
-        tally["requests"] += 1
-        looked = view.stale(now, setup.cache_ttl)
-        if looked:
-            tally["lookups"] += 1
-            try:
-                view.instances, view.fetched = registry.lookup(service), now
-            except (NoHealthyInstance, ServiceNotFound):
-                view.instances = None
-                tally["unlisted"] += 1
-                return
-        assert view.instances is not None
-        chosen = view.balancer.select(view.instances)
-        if not scenario.up(chosen.id, now):
-            tally["stale"] += 1
-            down_since = max(o.start for o in scenario.outages[chosen.id] if o.covers(now))
-            last_stale = now
-            staleness = max(staleness or 0.0, now - down_since)
-            return
-        tally["hops"] += view.hops + (2 if looked else 0)
-        added += view.latency + (net.registry if looked else 0.0)
-
-    def client(k: int) -> Generator[simpy.Event, Any, None]:
-        while True:
-            yield sim.timeout(sim.rng.expovariate(setup.rate))
-            request(k)
-
+    _start_fleet(sim, registry, setup, scenario)
+    holders = _holders(setup)
+    tally = _Tally(setup, scenario, registry)
     for k in range(setup.clients):
-        sim.process(client(k))
+        sim.process(_client(sim, setup.rate, functools.partial(tally.request,
+                                                               holders[k % len(holders)])))
     sim.run(until=scenario.horizon)
-    return DiscoveryResult(
-        pattern=setup.pattern, scenario=scenario.name, horizon=float(scenario.horizon),
-        **tally, added_latency=added, last_stale=last_stale, staleness=staleness,
-        bound=setup.bound,
-    )
+    return tally.result()
 
 
 def compare(scenario: Scenario, *, clients: int = 20, rate: float = 5.0,
@@ -394,8 +524,9 @@ def compare(scenario: Scenario, *, clients: int = 20, rate: float = 5.0,
     The same seed gives both runs the same heartbeat phases and the same request times,
     so they differ only in how discovery is done.
     """
-    common = dict(clients=clients, rate=rate, cache_ttl=cache_ttl, balancers=balancers,
-                  heartbeat=heartbeat, lease=lease, network=network or Network(), seed=seed)
-    client_side, server_side = (simulate(DiscoverySetup(p, **common), scenario)
-                                for p in PATTERNS)
-    return client_side, server_side
+    def setup(pattern: str) -> DiscoverySetup:
+        return DiscoverySetup(pattern, clients=clients, rate=rate, cache_ttl=cache_ttl,
+                              balancers=balancers, heartbeat=heartbeat, lease=lease,
+                              network=network or Network(), seed=seed)
+
+    return simulate(setup(CLIENT_SIDE), scenario), simulate(setup(SERVER_SIDE), scenario)

@@ -1,10 +1,15 @@
 """Def 3.1.1 and Def 3.1.2: service instances and a registry whose timestamps are leases.
 
-A :class:`Registration` is the triple (R, S, T) of Def 3.1.1 (服务注册): the registry
-that holds it, the instance of a service, and the timestamp T of its last renewal.
-Here T is used for real: a registration is a *lease* that lasts ``ttl`` seconds of
-virtual time after each heartbeat, and :meth:`Registry.lookup` returns only instances
-whose lease is live, so a crashed instance drops out without anyone deregistering it.
+An :class:`Instance` is the quadruple (ID, URL, Status, Metadata) of Def 3.1.2
+(服务实例). A :class:`Registration` is the triple (R, S, T) of Def 3.1.1 (服务注册):
+the registry that holds it, the instance of a service, and the timestamp T of its last
+renewal. Here T is used for real: a registration is a *lease* that lasts ``ttl`` seconds
+of virtual time after each heartbeat (Eureka's lease), and :meth:`Registry.lookup`
+returns only instances whose lease is live and whose status (Consul's check states) is
+not critical, so a crashed instance drops out without anyone deregistering it.
+
+The module stops at the registry's own bookkeeping: who decides an instance's status is
+:mod:`.health`, and who picks among the instances a lookup returns is :mod:`.balancers`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from msatheory.errors import TheoryError, require_name
+from msatheory.errors import TheoryError, require_duration, require_instance, require_name
 from msatheory.sim import VirtualClock
 
 __all__ = [
@@ -48,10 +53,10 @@ class InstanceNotFound(TheoryError):
 
 
 class Status(StrEnum):
-    """An instance's health as the registry knows it (Consul's check states).
+    """Def 3.1.2's Status (服务实例): an instance's health as the registry knows it.
 
-    Passing and warning instances receive traffic (as in Consul's DNS interface,
-    unless ``only_passing`` is set); critical ones do not.
+    Consul's check states: passing and warning instances receive traffic (as in
+    Consul's DNS interface, unless ``only_passing`` is set); critical ones do not.
     """
 
     PASSING = "passing"
@@ -59,13 +64,18 @@ class Status(StrEnum):
     CRITICAL = "critical"
 
 
-def as_status(value: object) -> Status:
-    """``value`` as a :class:`Status`; an error listing the three states otherwise."""
-    try:
+def as_status(owner: str, what: str, value: object) -> Status:
+    """``value`` as a :class:`Status` (the status or its name); otherwise a
+    :class:`~msatheory.errors.TheoryError` naming ``owner`` and ``what`` and listing the
+    three states.
+
+    >>> as_status("CheckPolicy", "initial", "warning")
+    <Status.WARNING: 'warning'>
+    """
+    if isinstance(value, str) and value in Status.__members__.values():
         return Status(value)
-    except ValueError:
-        states = ", ".join(s.value for s in Status)
-        raise TheoryError(f"unknown instance status {value!r}: expected one of {states}") from None
+    states = ", ".join(s.value for s in Status)
+    raise TheoryError(f"{owner}: {what} must be one of {states}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,41 @@ class Instance:
 
     Status is not stored here: it is what the registry knows of the instance at a
     moment, so :class:`Registration` carries it.
+
+    Parameters
+    ----------
+    id : str
+        ID, unique among the instances of ``service``.
+    service : str
+        The service the instance runs.
+    url : str
+        URL, where the instance answers.
+    metadata : mapping of str to str, optional
+        Metadata, such as ``{"zone": "eu-west-1a"}`` or a balancer's ``{"weight": "3"}``;
+        kept sorted and read-only.
+
+    Raises
+    ------
+    TheoryError
+        If ``id``, ``service`` or ``url`` is not a non-empty string, or ``metadata`` does
+        not map strings to strings.
+
+    Examples
+    --------
+    >>> orders_1 = Instance("orders-1", "orders", "http://10.0.0.11:8080", {"zone": "a"})
+    >>> orders_1.id, dict(orders_1.metadata)
+    ('orders-1', {'zone': 'a'})
+    >>> Instance("orders-2", "orders", "http://10.0.0.12:8080", {"weight": 3})
+    Traceback (most recent call last):
+        ...
+    msatheory.errors.TheoryError: instance 'orders-2': metadata must map strings to strings,
+    not {'weight': 3}
+
+    References
+    ----------
+    .. [1] Def 3.1.2 of the theory (服务实例).
+    .. [2] Eureka's ``InstanceInfo`` and Consul's service entry carry the same four
+       things.
     """
 
     id: str
@@ -83,12 +128,14 @@ class Instance:
 
     def __post_init__(self) -> None:
         require_name("instance", "id", self.id)
-        require_name(f"instance {self.id!r}", "service", self.service)
-        require_name(f"instance {self.id!r}", "url", self.url)
+        owner = f"instance {self.id!r}"
+        require_name(owner, "service", self.service)
+        require_name(owner, "url", self.url)
         if not isinstance(self.metadata, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.metadata.items()
         ):
-            raise TheoryError(f"instance {self.id!r}: metadata must map strings to strings")
+            raise TheoryError(f"{owner}: metadata must map strings to strings, "
+                              f"not {self.metadata!r}")
         object.__setattr__(self, "metadata", MappingProxyType(dict(sorted(self.metadata.items()))))
 
 
@@ -96,8 +143,34 @@ class Instance:
 class Registration:
     """Def 3.1.1 (服务注册): an instance held by a registry, with its timestamps.
 
-    ``renewed`` is T, the virtual time of the last heartbeat (or of registration);
-    the lease runs out at ``renewed + ttl``.
+    The triple (R, S, T): the :class:`Registry` that returned the record, its
+    ``instance`` of a service, and T, which is ``renewed``: the virtual time of the last
+    heartbeat (or of registration). The lease runs out at ``renewed + ttl``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The registered instance.
+    registered : float
+        When it registered, in seconds of the registry's clock.
+    renewed : float
+        T: when its lease was last renewed.
+    ttl : float or None
+        How long the lease lasts after each renewal; None: it never lapses.
+    status : Status, default passing
+        The health check's view of the instance.
+
+    Examples
+    --------
+    >>> registry = Registry(ttl=90)
+    >>> r = registry.register(Instance("orders-1", "orders", "http://10.0.0.11:8080"))
+    >>> r.renewed, r.expires, r.live(89.5), r.live(90)
+    (0.0, 90.0, True, False)
+
+    References
+    ----------
+    .. [1] Def 3.1.1 of the theory (服务注册).
+    .. [2] Eureka's ``Lease``: renewed by 30 s heartbeats, 90 s duration.
     """
 
     instance: Instance
@@ -117,24 +190,62 @@ class Registration:
 
 
 class Registry:
-    """A service registry on a virtual clock, whose registrations are leases of ``ttl`` s.
+    """R of Def 3.1.1 (服务注册): a service registry whose registrations are leases.
 
     ``register`` rejects a duplicate id, ``heartbeat`` renews a lease, ``deregister``
-    removes an instance, and ``lookup`` returns the distinct instances whose lease is
-    live and whose status is not critical, in id order. With ``ttl=None`` leases never
-    lapse on their own: something else (a health checker, an evictor) must remove
-    instances.
+    removes an instance, ``set_status`` records a health check's view, and ``lookup``
+    returns the distinct instances whose lease is live and whose status is not
+    critical, in id order. With ``ttl=None`` leases never lapse on their own: something
+    else (a :class:`~.health.HealthChecker`, a :class:`~.health.LeaseEvictor`) must
+    remove instances.
+
+    Parameters
+    ----------
+    clock : VirtualClock, optional
+        The registry's time (a new clock at 0 by default); nothing reads the wall clock.
+    ttl : float or None, default 90
+        How long a registration lives after its last renewal, in seconds; None for
+        registrations that never lapse.
+
+    Raises
+    ------
+    TheoryError
+        If ``ttl`` is neither None nor a positive number of seconds.
+
+    Examples
+    --------
+    >>> clock = VirtualClock()
+    >>> registry = Registry(clock, ttl=90)
+    >>> for k in (1, 2):
+    ...     _ = registry.register(Instance(f"orders-{k}", "orders", f"http://orders-{k}"))
+    >>> _ = clock.advance(60)
+    >>> _ = registry.heartbeat("orders", "orders-2")
+    >>> _ = clock.advance(30)
+    >>> [i.id for i in registry.lookup("orders")]  # orders-1 went quiet for a whole lease
+    ['orders-2']
+    >>> registry.lookup("cart")
+    Traceback (most recent call last):
+        ...
+    msatheory.discovery.registry.ServiceNotFound: no service 'cart' is registered
+    (registered: orders)
+
+    See Also
+    --------
+    Registration, Instance, discover
+
+    References
+    ----------
+    .. [1] Def 3.1.1 of the theory (服务注册), and the ``registry.lookup`` of Algorithm
+       3.2.1 (服务发现算法).
+    .. [2] Eureka's leases (``LeaseManager``) and Consul's health states
+       (``/v1/health/service``).
     """
 
     def __init__(self, clock: VirtualClock | None = None, ttl: float | None = 90.0):
-        if ttl is not None and (
-            isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0
-        ):
-            raise TheoryError(
-                f"registry: ttl must be a positive number of seconds or None, not {ttl!r}"
-            )
+        if ttl is not None:
+            ttl = require_duration("Registry", "ttl", ttl, positive=True)
         self.clock = clock if clock is not None else VirtualClock()
-        self.ttl = None if ttl is None else float(ttl)
+        self.ttl = ttl
         self._services: dict[str, dict[str, Registration]] = {}
 
     @property
@@ -144,15 +255,14 @@ class Registry:
 
     def register(self, instance: Instance, status: Status = Status.PASSING) -> Registration:
         """Register ``instance`` with a fresh lease and ``status``; an error if its id is taken."""
-        if not isinstance(instance, Instance):
-            raise TheoryError(f"registry: can only register an Instance, not {instance!r}")
+        require_instance("Registry.register", "instance", instance, Instance)
         held = self._services.setdefault(instance.service, {})
         if instance.id in held:
             raise InstanceExists(
                 f"instance {instance.id!r} of {instance.service!r} is already registered"
             )
         held[instance.id] = Registration(instance, self.now, self.now, self.ttl,
-                                         as_status(status))
+                                         as_status("Registry.register", "status", status))
         return held[instance.id]
 
     def _held(self, service: str) -> dict[str, Registration]:
@@ -185,7 +295,8 @@ class Registry:
         """Record the health check's view of an instance."""
         old = self.registration(service, instance_id)
         self._services[service][instance_id] = Registration(
-            old.instance, old.registered, old.renewed, old.ttl, as_status(status)
+            old.instance, old.registered, old.renewed, old.ttl,
+            as_status("Registry.set_status", "status", status)
         )
 
     def registrations(self, service: str | None = None) -> list[Registration]:

@@ -1,26 +1,42 @@
 """The ground truth a registry tries to know: which instances run, and when the network is cut.
 
-A :class:`Scenario` is a fleet of instances of one service over ``horizon`` seconds of
-virtual time, with the intervals during which each instance is down and the intervals
-during which the registry is cut off from the whole fleet (a partition). Detectors
-(health checks, leases) see only what crosses the network; a scenario lets us score
-them against what was true. The four named scenarios are those of chapter 3's
-trade-off study of Algorithm 3.2.2.
+:class:`GroundTruth` is what chapter 3's detectors and heartbeats ask of a fleet over
+virtual time: is an instance up, is the registry cut off from the fleet, does an
+instance start as a new process now. A :class:`Scenario` is a ground truth written in
+advance: a fleet of instances of one service over ``horizon`` seconds, the intervals
+(:class:`Outage`) during which each instance is down, and the intervals during which
+the registry is cut off from the whole fleet (a partition). Detectors (health checks,
+leases) see only what crosses the network; a scenario lets us score them against what
+was true. The four named scenarios (:data:`SCENARIOS`) are those of the trade-off study
+of Algorithm 3.2.2 (健康检查算法).
+
+The module stops at the truth: what a registry makes of it is :mod:`.detectors` and
+:mod:`.patterns`, and a ground truth written as you go is :class:`~.lab.LiveFleet`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
 from msatheory.discovery.registry import Instance
-from msatheory.errors import TheoryError, require_name
+from msatheory.errors import (
+    TheoryError,
+    require_count,
+    require_distinct,
+    require_duration,
+    require_items,
+    require_name,
+    require_number,
+)
 from msatheory.sim import seeded_rng
 
 __all__ = [
     "SCENARIOS",
+    "GroundTruth",
     "Outage",
     "Scenario",
     "crash",
@@ -29,6 +45,43 @@ __all__ = [
     "mass_restart",
     "partition",
 ]
+
+
+class GroundTruth(Protocol):
+    """What really happens to a fleet of one service, asked moment by moment.
+
+    :class:`Scenario` (written in advance) and :class:`~.lab.LiveFleet` (written as you
+    go) are ground truths; the detectors of :mod:`.detectors` run on either. A
+    simulation that must know the whole history in advance (its horizon, when each
+    restart happens) takes a :class:`Scenario`.
+    """
+
+    @property
+    def service(self) -> str:
+        """The service the fleet runs."""
+        ...
+
+    @property
+    def instances(self) -> Sequence[Instance]:
+        """Every instance ever started, oldest first."""
+        ...
+
+    def up(self, instance_id: str, t: float) -> bool:
+        """Whether the instance is running and able to serve at ``t``."""
+        ...
+
+    def partitioned(self, t: float) -> bool:
+        """Whether the registry is cut off from the fleet at ``t``."""
+        ...
+
+    def restarts(self, instance_id: str, t: float) -> bool:
+        """Whether the instance starts as a new process at ``t``."""
+        ...
+
+    def reachable(self, instance_id: str, t: float) -> bool:
+        """Whether a probe of, or a heartbeat from, the instance gets through at ``t``:
+        it is up and the registry is not cut off."""
+        ...
 
 
 @dataclass(frozen=True, order=True)
@@ -41,10 +94,11 @@ class Outage:
     restart: bool = False
 
     def __post_init__(self) -> None:
-        if not (0 <= self.start < self.end):
-            raise TheoryError(
-                f"outage [{self.start!r}, {self.end!r}): needs 0 <= start < end"
-            )
+        require_duration("Outage", "start", self.start)
+        require_number("Outage", "end", self.end, positive=True, finite=False, unit="seconds")
+        if not self.start < self.end:
+            raise TheoryError(f"Outage: end must be later than start ({self.start!r}), "
+                              f"not {self.end!r}")
 
     def covers(self, t: float) -> bool:
         """Whether ``t`` falls in the outage."""
@@ -52,9 +106,12 @@ class Outage:
 
 
 def fleet(n: int, service: str = "orders") -> tuple[Instance, ...]:
-    """``n`` instances ``service-1`` ... ``service-n`` at http://service-k:8080."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise TheoryError(f"a fleet needs a positive whole number of instances, not {n!r}")
+    """``n`` instances ``service-1`` ... ``service-n`` at http://service-k:8080.
+
+    >>> [i.id for i in fleet(2)]
+    ['orders-1', 'orders-2']
+    """
+    require_count("fleet", "n", n, least=1)
     return tuple(Instance(f"{service}-{k}", service, f"http://{service}-{k}:8080")
                  for k in range(1, n + 1))
 
@@ -62,7 +119,12 @@ def fleet(n: int, service: str = "orders") -> tuple[Instance, ...]:
 @dataclass(frozen=True)
 class Scenario:
     """What really happens to a fleet over [0, horizon): outages per instance, and partitions
-    that cut the registry off from every instance."""
+    that cut the registry off from every instance.
+
+    >>> s = Scenario("crash", fleet(2), 600, {"orders-1": (Outage(100),)})
+    >>> s.up("orders-1", 99), s.up("orders-1", 100), s.reachable("orders-2", 100)
+    (True, False, True)
+    """
 
     name: str
     instances: tuple[Instance, ...]
@@ -71,23 +133,27 @@ class Scenario:
     partitions: tuple[Outage, ...] = ()
 
     def __post_init__(self) -> None:
-        require_name("scenario", "name", self.name)
-        ids = [i.id for i in self.instances]
-        if not ids or len(set(ids)) != len(ids):
-            raise TheoryError(f"scenario {self.name!r}: instances must be distinct and non-empty")
+        require_name("Scenario", "name", self.name)
+        owner = f"scenario {self.name!r}"
+        instances = require_items(owner, "instances", self.instances, Instance)
+        if not instances:
+            raise TheoryError(f"{owner}: instances must be a non-empty list of Instances, "
+                              f"not {self.instances!r}")
+        ids = [i.id for i in instances]
+        require_distinct(owner, "instances", ids)
         unknown = sorted(set(self.outages) - set(ids))
         if unknown:
-            raise TheoryError(f"scenario {self.name!r}: outages name unknown instances {unknown}")
-        if not self.horizon > 0:
-            raise TheoryError(f"scenario {self.name!r}: horizon must be positive")
+            raise TheoryError(f"{owner}: outages name unknown instances {unknown}")
+        require_duration(owner, "horizon", self.horizon, positive=True)
         late = [f"{i} at t={o.start:g}" for i, outages in sorted(self.outages.items())
                 for o in outages if o.start >= self.horizon]
         late += [f"partition at t={p.start:g}" for p in self.partitions
                  if p.start >= self.horizon]
         if late:
-            raise TheoryError(f"scenario {self.name!r}: {', '.join(late)} starts at or after "
+            raise TheoryError(f"{owner}: {', '.join(late)} starts at or after "
                               f"the horizon t={self.horizon:g}")
         outages = {i: tuple(sorted(self.outages.get(i, ()))) for i in ids}
+        object.__setattr__(self, "instances", instances)
         object.__setattr__(self, "outages", MappingProxyType(outages))
         object.__setattr__(self, "partitions", tuple(sorted(self.partitions)))
 
@@ -136,9 +202,10 @@ def flapping(n: int = 5, start: float = 100.0, down: tuple[int, int] = (10, 30),
     ``start`` on: down for a whole number of seconds drawn from ``down``, then up for one
     drawn from ``up`` (inclusive ranges, seeded), and so on."""
     ids = fleet(n)
-    if not (0 < down[0] <= down[1] and 0 < up[0] <= up[1]):
-        raise TheoryError(f"flapping: need 0 < low <= high in down={down} and up={up}")
-    rng, t, outages = seeded_rng(seed), float(start), []
+    for what, (low, high) in (("down", down), ("up", up)):
+        require_count("flapping", f"{what}[0]", low, least=1)
+        require_count("flapping", f"{what}[1]", high, least=low)
+    rng, t, outages = seeded_rng(seed, "flapping"), float(start), []
     while t < horizon:
         end = min(t + rng.randint(*down), horizon)
         outages.append(Outage(t, end))

@@ -1,7 +1,8 @@
-"""The theory's Rust ``ServiceRegistry`` sketch (section 3.3), ported as written.
+"""The theory's code sketches for chapter 3, ported as written: the Rust ``ServiceRegistry``
+(section 3.3) and the Go ``RoundRobinBalancer`` (section 4.3's gateway, for Algorithm 3.2.1).
 
-Method for method, with the sketch's defects kept so that chapter 3's errata can
-run them:
+Method for method, with the sketches' defects kept so that chapter 3's errata
+(:mod:`.errata`) can run them. The Rust registry:
 
 * ``heartbeat`` records ``last_heartbeat`` and nothing ever reads it, so heartbeats
   cannot expire anything (Def 3.1.1's timestamp T is stored, never used);
@@ -18,25 +19,41 @@ HTTP ``GET {url}/health`` of ``check_instance_health`` becomes a ``probe`` funct
 the environment supplies. ``start_health_check`` moves ``&mut self`` into a spawned
 task, which Rust's borrow checker rejects; :meth:`SketchServiceRegistry.run_health_checks`
 runs the loop it meant, with tokio's interval semantics (the first tick is immediate).
+
+The Go round robin (:class:`SketchRoundRobin`) indexes past the end when the list
+shrinks between calls (Go panics: :class:`GoPanic`), shares one counter among every
+service (so an instance can starve), and returns a zero value for an empty list instead
+of an error.
+
+The corrections are elsewhere: :class:`~.registry.Registry`, :class:`~.health.HealthChecker`
+and :class:`~.balancers.RoundRobin`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from msatheory.discovery.balancers import Balancer
 from msatheory.discovery.registry import (
+    Instance,
     InstanceExists,
     InstanceNotFound,
     NoHealthyInstance,
     ServiceNotFound,
 )
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_instance, require_items
 from msatheory.sim import VirtualClock
 
-__all__ = ["InstanceStatus", "SketchInstance", "SketchServiceRegistry"]
+__all__ = [
+    "GoPanic",
+    "InstanceStatus",
+    "SketchInstance",
+    "SketchRoundRobin",
+    "SketchServiceRegistry",
+]
 
 
 class InstanceStatus(Enum):
@@ -80,9 +97,7 @@ class SketchServiceRegistry:
 
     def register(self, instance: SketchInstance) -> None:
         """Append the instance to its service's list; ``InstanceExists`` if the id is there."""
-        if not isinstance(instance, SketchInstance):
-            raise TheoryError(f"sketch registry: can only register a SketchInstance, "
-                              f"not {instance!r}")
+        require_instance("SketchServiceRegistry.register", "instance", instance, SketchInstance)
         instances = self.services.setdefault(instance.service_name, [])
         if any(i.id == instance.id for i in instances):
             raise InstanceExists(f"InstanceExists({instance.id!r})")
@@ -129,8 +144,9 @@ class SketchServiceRegistry:
         up to and including ``until``; return how many checks ran. The clock ends at
         the last check."""
         if not math.isfinite(until) or until < self.clock.now:
-            raise TheoryError(f"sketch registry: cannot run checks until {until!r} "
-                              f"(the clock is at {self.clock.now:g})")
+            raise TheoryError(f"SketchServiceRegistry.run_health_checks: until must be a "
+                              f"finite time at or after now ({self.clock.now:g}), "
+                              f"not {until!r}")
         checks = 0
         while True:
             self.perform_health_check()
@@ -142,3 +158,40 @@ class SketchServiceRegistry:
     def instance_ids(self, service_name: str) -> list[str]:
         """The ids still listed for the service, whatever their status."""
         return [i.id for i in self.services.get(service_name, [])]
+
+
+# -- the Go gateway's round robin --------------------------------------------------------------
+
+
+class GoPanic(TheoryError):
+    """What the Go sketch would do at run time: panic (here, with the Go runtime's message)."""
+
+
+class SketchRoundRobin(Balancer):
+    """The Go sketch's ``RoundRobinBalancer`` as written, defects and all.
+
+    One ``current`` index is shared by every call, whatever the service. An empty list
+    returns ``None``, standing for Go's zero value ``ServiceInstance{}``; an index past
+    the end raises :class:`GoPanic` with the message Go's runtime would print.
+    """
+
+    name = "sketch round robin"
+
+    def __init__(self) -> None:
+        self.current = 0
+
+    def select(self, instances: Sequence[Instance]) -> Instance | None:  # type: ignore[override]
+        """``instances[current]``, then ``current = (current + 1) % len(instances)``."""
+        require_items("SketchRoundRobin", "instances", instances, Instance)
+        if len(instances) == 0:
+            return None  # return ServiceInstance{}
+        if self.current >= len(instances):
+            raise GoPanic(
+                f"runtime error: index out of range [{self.current}] with length {len(instances)}"
+            )
+        selected = instances[self.current]
+        self.current = (self.current + 1) % len(instances)
+        return selected
+
+    def __repr__(self) -> str:
+        return f"SketchRoundRobin(current={self.current})"

@@ -1,4 +1,9 @@
-"""Chapter 1 widget: choose a failing service and see its blast radius (Feature 1.2.3)."""
+"""Chapter 1's explorer: choose a failing service and see its blast radius.
+
+Feature 1.2.3 (故障隔离, fault isolation) says one service's failure does not bring
+the whole system down; :class:`BlastRadiusExplorer` shows, for each service, which
+services fail with it and whether any entry point still serves.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,20 @@ import ipywidgets as widgets
 
 from msatheory.basics.features import failure_impact, single_points_of_failure
 from msatheory.basics.model import Architecture
-from msatheory.interactive.draw import draw_architecture, figure_png
-from msatheory.interactive.explorer import Explorer
+from msatheory.interactive.explorer import Explorer, Memo, beside, figure_image, report_html
+from msatheory.interactive.figures.architecture import ArchitectureDrawing
+from msatheory.interactive.figures.png import Canvas
 
 __all__ = ["BlastRadiusExplorer"]
 
 
 class BlastRadiusExplorer(Explorer):
-    """A dropdown of services; the drawing and report follow the chosen failing service.
+    """Feature 1.2.3 (故障隔离): a dropdown of services; the drawing and the report follow
+    the chosen failing service.
 
-    All it shows comes from :func:`msatheory.basics.failure_impact`; :meth:`select`
-    does what a click does, so the logic is testable without a browser.
+    All it shows comes from :func:`msatheory.basics.features.failure_impact`;
+    :meth:`select` does what choosing in the dropdown does, so the logic is testable
+    without a browser. The architecture is drawn once; a choice repaints the circles.
     """
 
     def __init__(self, arch: Architecture, failing: str | None = None):
@@ -26,17 +34,22 @@ class BlastRadiusExplorer(Explorer):
         names = sorted(arch.services)
         first = failing if failing is not None else (single_points_of_failure(arch) or names)[0]
         arch.service(first)
-        self.dropdown = widgets.Dropdown(options=names, value=first, description="Failing:")
-        self.report = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.drawing = ArchitectureDrawing(arch, figsize=(6.0, 4.4), failures=True)
+        self.canvas = Canvas(self.drawing.figure, self.drawing.changing)
+        self._png: Memo[str, bytes] = Memo(self._draw)
+        self.dropdown = widgets.Dropdown(options=names, value=first, description="Failing:",
+                                         layout=widgets.Layout(width="280px"))
+        self.report = widgets.HTML(layout=widgets.Layout(width="280px"))
+        self.image = figure_image(self.canvas)
         self.dropdown.observe(lambda _change: self._show(), names="value")
-        self.widget = widgets.VBox([self.dropdown, self.report, self.image])
+        self.widget = beside([self.dropdown, self.report], self.image, width=290)
         self._show()
 
     @property
     def failing(self) -> str:
         """The service chosen as failing."""
-        return self.dropdown.value
+        value: str = self.dropdown.value
+        return value
 
     def select(self, service: str) -> None:
         """Choose ``service`` as the failing one (a clear error if there is no such service)."""
@@ -56,17 +69,15 @@ class BlastRadiusExplorer(Explorer):
             f"({len(impact.failed)} of {len(self.arch.services)} services); {verdict}."
         )
 
+    def _draw(self, failing: str) -> bytes:
+        impact = failure_impact(self.arch, failing)
+        self.drawing.paint(impact.failed, failing,
+                           f"{self.arch.name}: blast radius of {failing}")
+        return self.canvas.png()
+
     def _show(self) -> None:
-        impact = failure_impact(self.arch, self.failing)
-        self.report.value = f"<p>{html.escape(self.describe())}</p>"
-        self.image.value = figure_png(
-            draw_architecture(
-                self.arch,
-                failed=impact.failed,
-                failing=self.failing,
-                title=f"{self.arch.name}: blast radius of {self.failing}",
-            )
-        )
+        self.image.value = self._png(self.failing)
+        self.report.value = report_html(f"<p>{html.escape(self.describe())}</p>")
 
     def __repr__(self) -> str:
         return f"BlastRadiusExplorer({self.arch.name!r}, failing={self.failing!r})"

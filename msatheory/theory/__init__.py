@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from msatheory._lazy import lazy
 from msatheory.errors import TheoryError
-from msatheory.theory.catalogue import STATEMENTS
+from msatheory.theory.entries import STATEMENTS
 from msatheory.theory.statement import Kind, Statement
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""The catalogue as a table: plain text for a terminal, MyST Markdown for the book."""
+"""Text renderers: the catalogue as a table for a terminal and as MyST Markdown for the book,
+and the fixed-width tables and labelled lists the chapters print."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 
 from msatheory.theory.statement import Statement
 
-__all__ = ["grid", "myst_page", "text_table"]
+__all__ = ["counted", "grid", "labelled", "myst_page", "text_table"]
 
 _CHAPTERS = {
     1: ("Basics", "微服务基础理论"),
@@ -19,6 +20,12 @@ _CHAPTERS = {
     7: ("Deployment and operations", "部署与运维理论"),
     8: ("Practice", "实践应用"),
 }
+
+
+def counted(n: int, what: str) -> str:
+    """``n`` and ``what``, plural unless n is one: ``counted(1, "data store")`` is
+    ``'1 data store'``, ``counted(3, "call")`` is ``'3 calls'``."""
+    return f"{n} {what}{'s' * (n != 1)}"
 
 
 def _width(text: str) -> int:
@@ -44,6 +51,18 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
              for row in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def labelled(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    """A title, then one line per row: its label, padded to the longest, and its value.
+
+    >>> print(labelled("cut", [("services", "2"), ("modularity", "0.375")]))
+    cut
+    services    2
+    modularity  0.375
+    """
+    width = max((_width(label) for label, _ in rows), default=0)
+    return "\n".join([title, *(f"{_pad(label, width)}  {value}" for label, value in rows)])
 
 
 def text_table(statements: Sequence[Statement]) -> str:

@@ -30,8 +30,8 @@ CHAPTER_1 = "notebooks/01_basics.html"
 # Each chapter page, with the controls its saved widget must show.
 CHAPTERS = {
     CHAPTER_1: {".widget-dropdown select": 1},
-    "notebooks/02_design.html": {".widget-dropdown select": 1, ".widget-slider": 5},
-    "notebooks/03_discovery.html": {".widget-dropdown select": 3, ".widget-button": 7,
+    "notebooks/02_design.html": {".widget-dropdown select": 1, ".widget-slider": 4},
+    "notebooks/03_discovery.html": {".widget-dropdown select": 3, ".widget-button": 8,
                                     ".msa-tile": 4},
     "notebooks/90_check_a_system.html": {},  # no widget: a report and a figure
 }
@@ -201,6 +201,8 @@ def assert_widgets_render(page, chapter: str) -> None:
     figure = page.locator(".widget-output img, img.widget-image").first
     figure.wait_for(timeout=20_000)
     assert figure.evaluate("i => i.complete && i.naturalWidth > 0"), "widget figure is blank"
+    shown = figure.evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
+    assert shown[0] == shown[1], f"the widget figure is scaled from {shown[1]} to {shown[0]} px"
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))

@@ -1,0 +1,206 @@
+"""Benchmark: every explorer's every control, operated as a learner would, in-process.
+
+Each chapter's explorer is built as its notebook builds it, then driven through a
+learner's session: sliders dragged a step at a time and back, every dropdown choice,
+button clicks, quick repeated clicks. Each handler is timed from the control's change
+until its observers return (the new figure and report are set on the widgets); the
+browser's share (transfer, decoding, painting) is not included. Building an explorer
+is timed too, but it is not a handler.
+
+Prints the median and the maximum per handler per explorer, with the part of the slowest
+run spent in the model's own functions (clustering and optimizing in chapter 2), and exits
+with status 1 if any handler took more than the budget (100 ms).
+
+    python benchmarks/widgets.py               # every explorer
+    python benchmarks/widgets.py design        # one chapter: basics, design or discovery
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from msatheory.basics.model import Architecture, Service
+
+BUDGET_MS = 100.0
+T = TypeVar("T")
+
+#: Chapter 1's shop, as notebooks/01_basics.ipynb builds it.
+SHOP = Architecture(
+    [
+        Service("gateway", calls=["catalogue", "cart", "orders"], exposed=True,
+                technology="go", replicas=2, healthcheck=True),
+        Service("catalogue", interfaces=["GET /products"], datastores=["catalogue-db"],
+                technology="python", replicas=2, healthcheck=True),
+        Service("cart", interfaces=["GET /cart", "POST /cart"], calls=["catalogue"],
+                datastores=["cart-cache"], technology="node", healthcheck=True),
+        Service("orders", interfaces=["POST /orders"], calls=["cart", "payments"],
+                publishes=["order-placed"], datastores=["orders-db"], technology="java",
+                replicas=2, healthcheck=True),
+        Service("payments", interfaces=["POST /payments"], datastores=["payments-db"],
+                technology="java", healthcheck=True),
+        Service("shipping", subscribes=["order-placed"], datastores=["shipping-db"],
+                technology="go"),
+        Service("email", subscribes=["order-placed"], technology="python"),
+    ],
+    name="shop",
+)
+
+
+class Session:
+    """The timings of one explorer's handlers, by handler, and the model's share of each."""
+
+    def __init__(self, explorer: str):
+        self.explorer = explorer
+        self.times: dict[str, list[float]] = {}
+        self.model: dict[str, list[float]] = {}
+        self.built_ms = 0.0
+        self.model_timed = False
+        self._in_model = 0.0
+
+    def timed_model(self, function: Callable[..., T]) -> Callable[..., T]:
+        """``function``, its time counted as the model's share of the running handler."""
+        self.model_timed = True
+        def timed(*args: object, **kwargs: object) -> T:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._in_model += (time.perf_counter() - start) * 1000
+        return timed
+
+    @contextmanager
+    def build(self) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.built_ms = (time.perf_counter() - start) * 1000
+
+    def time(self, handler: str, action: Callable[[], object]) -> None:
+        self._in_model = 0.0
+        start = time.perf_counter()
+        action()
+        self.times.setdefault(handler, []).append((time.perf_counter() - start) * 1000)
+        self.model.setdefault(handler, []).append(self._in_model)
+
+
+def basics() -> Session:
+    """Chapter 1: every service chosen as failing, twice over."""
+    from msatheory.interactive.basics import BlastRadiusExplorer
+
+    session = Session("BlastRadiusExplorer (chapter 1)")
+    with session.build():
+        explorer = BlastRadiusExplorer(SHOP, failing="payments")
+    for _ in range(2):
+        for service in sorted(SHOP.services):
+            session.time("failing dropdown", lambda s=service: explorer.select(s))
+    return session
+
+
+def design() -> Session:
+    """Chapter 2: both bounds dragged down and up, every weight dragged through its range,
+    every method, and a weight moved under the slowest method."""
+    import msatheory.interactive.design as explorers
+    from msatheory.design.examples import shop_monolith
+    from msatheory.interactive.design import GranularityExplorer
+
+    session = Session("GranularityExplorer (chapter 2)")
+    explorers.decompose = session.timed_model(explorers.decompose)
+    explorers.optimize = session.timed_model(explorers.optimize)
+    with session.build():
+        explorer = GranularityExplorer(shop_monolith())
+    bounds = explorer.bounds_slider
+    for split in [*range(19, 2, -1), *range(4, 21)]:
+        session.time("bounds: split above", lambda s=split: setattr(bounds, "value", (3, s)))
+    for merge in [2, 1, *range(2, 11), *range(9, 2, -1)]:
+        session.time("bounds: merge below", lambda m=merge: setattr(bounds, "value", (m, 20)))
+    for name, default in (("write", 3.0), ("read", 1.0), ("call", 2.0)):
+        slider = getattr(explorer, name)
+        up = [default + k / 2 for k in range(1, int(2 * (5 - default)) + 1)]
+        down = [5 - k / 2 for k in range(1, 11)]
+        back = [k / 2 for k in range(1, int(2 * default) + 1)]
+        for value in up + down + back:  # to 5, down to 0, back to where it started
+            session.time(f"{name} weight", lambda v=value, s=slider: setattr(s, "value", v))
+    for method in [*explorer.method.options[1:], explorer.method.options[0]]:
+        session.time("method dropdown", lambda m=method: setattr(explorer.method, "value", m))
+    explorer.method.value = "girvan_newman"
+    for value in (2.5, 3.0, 2.5, 2.0):
+        session.time("call weight under girvan_newman",
+                     lambda v=value: setattr(explorer.call, "value", v))
+    return session
+
+
+def discovery() -> Session:
+    """Chapter 3: the notebook's start, then every button and dropdown, and six quick
+    "+10 s" clicks."""
+    from msatheory.interactive.discovery import RegistryExplorer
+
+    session = Session("RegistryExplorer (chapter 3)")
+    with session.build():
+        explorer = RegistryExplorer()
+        explorer.advance(30)
+        explorer.crash("orders-2")
+        explorer.advance(30)
+    b = explorer.buttons
+    for _ in range(6):
+        session.time("+10 s (quick clicks)", b["advance_10"].click)
+    for instance in ("orders-1", "orders-3"):
+        session.time("instance dropdown",
+                     lambda i=instance: setattr(explorer.target, "value", i))
+        session.time("crash", b["crash"].click)
+        session.time("+10 s (quick clicks)", b["advance_10"].click)
+        session.time("restart", b["restart"].click)
+        session.time("restart (again: refused)", b["restart"].click)
+    session.time("partition", b["partition"].click)
+    for _ in range(3):
+        session.time("+30 s", b["advance_30"].click)
+    session.time("heal", b["heal"].click)
+    for _ in range(2):
+        session.time("add instance", b["add"].click)
+    session.time("+30 s", b["advance_30"].click)
+    for detector in [*explorer.detector.options[1:], explorer.detector.options[0]]:
+        session.time("detector dropdown (replays)",
+                     lambda d=detector: setattr(explorer.detector, "value", d))
+    for balancer in [*explorer.balancer.options[1:], explorer.balancer.options[0]]:
+        session.time("balancer dropdown (replays)",
+                     lambda d=balancer: setattr(explorer.balancer, "value", d))
+    session.time("start over", b["reset"].click)
+    return session
+
+
+CHAPTERS = {"basics": basics, "design": design, "discovery": discovery}
+
+
+def main(argv: list[str]) -> int:
+    unknown = [a for a in argv if a not in CHAPTERS]
+    if unknown:
+        print(f"unknown chapter {unknown[0]!r}: expected one of {', '.join(CHAPTERS)}",
+              file=sys.stderr)
+        return 2
+    over: list[str] = []
+    for name in argv or list(CHAPTERS):
+        session = CHAPTERS[name]()
+        print(f"{session.explorer}: built in {session.built_ms:.0f} ms")
+        print(f"  {'handler':<34} {'runs':>4} {'median ms':>10} {'max ms':>8} "
+              f"{'model ms':>9}")
+        for handler, times in session.times.items():
+            worst = max(times)
+            in_model = (f"{session.model[handler][times.index(worst)]:.1f}"
+                        if session.model_timed else "-")
+            flag = "  > budget" if worst > BUDGET_MS else ""
+            print(f"  {handler:<34} {len(times):>4} {statistics.median(times):>10.1f} "
+                  f"{worst:>8.1f} {in_model:>9}{flag}")
+            if worst > BUDGET_MS:
+                over.append(f"{session.explorer}: {handler} ({worst:.0f} ms)")
+    if over:
+        print(f"\nover the {BUDGET_MS:.0f} ms budget:\n  " + "\n  ".join(over))
+        return 1
+    print(f"\nevery handler within {BUDGET_MS:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,209 @@
+"""The three explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
+
+A notebook written here builds each chapter's explorer as its chapter does (so the test
+does not depend on the chapters' other cells). JupyterLab runs it in a 1366x768 window;
+the test then measures and operates each explorer:
+
+* each fits in 700 pixels of height, controls and figure side by side, and its figure is
+  drawn at its own resolution (CSS size = PNG size, no stretching);
+* chapter 2's bounds cannot be crossed from the slider's readout, and the report keeps
+  following the slider;
+* chapter 3's tiles read at WCAG AA contrast as the browser paints them, a restarted
+  instance says when it is up, and another detector keeps the time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.labserver import WIDGET_FIGURE, Lab, errors, run_all, serve
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the Python package playwright is not installed"
+)
+nbformat = pytest.importorskip("nbformat")
+
+SCREEN = {"width": 1366, "height": 768}
+TALLEST = 700
+
+SETUP = '''\
+%load_ext msatheory
+from msatheory.basics.model import Architecture, Service
+from msatheory.design.examples import shop_monolith
+from msatheory.interactive.basics import BlastRadiusExplorer
+from msatheory.interactive.design import GranularityExplorer
+from msatheory.interactive.discovery import RegistryExplorer
+
+shop = Architecture(
+    [
+        Service("gateway", calls=["catalogue", "cart", "orders"], exposed=True),
+        Service("catalogue", datastores=["catalogue-db"]),
+        Service("cart", calls=["catalogue"], datastores=["cart-cache"]),
+        Service("orders", calls=["cart", "payments"], publishes=["order-placed"],
+                datastores=["orders-db"]),
+        Service("payments", datastores=["payments-db"]),
+        Service("shipping", subscribes=["order-placed"], datastores=["shipping-db"]),
+        Service("email", subscribes=["order-placed"]),
+    ],
+    name="shop",
+)'''
+EXPLORERS = {
+    "chapter 1": 'BlastRadiusExplorer(shop, failing="payments")',
+    "chapter 2": "GranularityExplorer(shop_monolith())",
+    "chapter 3": ('explorer = RegistryExplorer()\nexplorer.advance(30)\n'
+                  'explorer.crash("orders-2")\nexplorer.advance(30)\nexplorer'),
+}
+
+
+@pytest.fixture(scope="module")
+def explorers_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(SETUP)]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in EXPLORERS.values()]
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
+                                 "language": "python", "name": "python3"}
+    path = tmp_path_factory.mktemp("notebook") / "explorers.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def lab(explorers_notebook: Path, tmp_path: Path) -> Iterator[Lab]:
+    with serve(explorers_notebook, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def screen(browser) -> Iterator[object]:
+    context = browser.new_context(viewport=SCREEN)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def explorer_cells(page) -> dict[str, object]:
+    cells = page.locator(".jp-CodeCell")
+    found = {name: cells.nth(k + 1) for k, name in enumerate(EXPLORERS)}
+    for cell in found.values():
+        cell.locator(WIDGET_FIGURE).first.wait_for()
+        cell.locator(WIDGET_FIGURE).first.evaluate(
+            "i => i.complete || new Promise(r => i.addEventListener('load', r))")
+    return found
+
+
+def measure(cell) -> dict[str, float]:
+    """The explorer's box, and its figure's CSS and PNG sizes."""
+    return cell.evaluate("""c => {
+      const root = c.querySelector('.jp-OutputArea-output .jupyter-widgets');
+      const img = c.querySelector('img.widget-image');
+      const box = root.getBoundingClientRect(), shown = img.getBoundingClientRect();
+      return {height: box.height, width: box.width, shown_width: shown.width,
+              shown_height: shown.height, png_width: img.naturalWidth,
+              png_height: img.naturalHeight, figure_top: shown.top - box.top,
+              controls_top: c.querySelector('.widget-vbox').getBoundingClientRect().top
+                            - box.top};
+    }""")
+
+
+def wait_for_text(page, cell, text: str) -> None:
+    try:
+        page.wait_for_function("([c, t]) => c.innerText.includes(t)",
+                               arg=[cell.element_handle(), text], timeout=30_000)
+    except sync_api.TimeoutError:
+        pytest.fail(f"the explorer does not say {text!r}:\n{cell.inner_text()}\n"
+                    + "\n".join(errors(page)))
+
+
+def press(cell, label: str) -> None:
+    cell.locator(".widget-button").filter(
+        has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first.click()
+
+
+def _linear(c: float) -> float:
+    c /= 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    la, lb = (0.2126 * _linear(x[0]) + 0.7152 * _linear(x[1]) + 0.0722 * _linear(x[2])
+              for x in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+def test_each_explorer_fits_a_laptop_screen_at_native_resolution(screen, lab: Lab) -> None:
+    run_all(screen, lab)
+    for name, cell in explorer_cells(screen).items():
+        cell.scroll_into_view_if_needed()
+        size = measure(cell)
+        assert size["height"] <= TALLEST, f"{name} is {size['height']:.0f} px tall: {size}"
+        assert (size["shown_width"], size["shown_height"]) == (
+            size["png_width"], size["png_height"]), f"{name}'s figure is scaled: {size}"
+        # controls and figure side by side: the figure starts level with the controls
+        assert abs(size["figure_top"] - size["controls_top"]) < 20, f"{name}: {size}"
+
+
+def test_chapter_2_bounds_cannot_cross_and_the_report_follows(screen, lab: Lab) -> None:
+    run_all(screen, lab)
+    cell = explorer_cells(screen)["chapter 2"]
+    readout = cell.locator(".widget-slider").filter(has_text="bounds").locator(
+        ".widget-readout").first
+    for typed, shown in (("25-8", "within [3, 20]"), ("3-6", "within [3, 6]")):
+        before = cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+        readout.click()
+        screen.keyboard.press("Control+A")
+        screen.keyboard.type(typed)
+        screen.keyboard.press("Enter")
+        wait_for_text(screen, cell, shown)
+        if shown.endswith("6]"):
+            screen.wait_for_function(
+                "([c, s, before]) => c.querySelector(s).getAttribute('src') !== before",
+                arg=[cell.element_handle(), WIDGET_FIGURE, before], timeout=30_000)
+    handle = cell.locator(".noUi-handle-upper").first
+    handle.focus()
+    screen.keyboard.press("ArrowRight")
+    wait_for_text(screen, cell, "within [3, 7]")
+    assert not errors(screen), "\n".join(errors(screen))
+
+
+def test_chapter_3_tiles_are_readable_and_tell_the_truth(screen, lab: Lab) -> None:
+    run_all(screen, lab)
+    cell = explorer_cells(screen)["chapter 3"]
+    wait_for_text(screen, cell, "t = 60 s")
+    press(cell, "add instance")  # an absent tile, starting
+    wait_for_text(screen, cell, "starting, up at t=61")
+    cell.locator(".widget-dropdown select").nth(2).select_option(label="orders-2")
+    press(cell, "restart")
+    wait_for_text(screen, cell, "t = 60 s")
+    # The tiles are re-rendered on every change: look the tile up afresh until it says so.
+    sync_api.expect(cell.locator('.msa-tile[data-instance="orders-2"]')).to_contain_text(
+        "starting", timeout=30_000)
+    press(cell, "restart")
+    wait_for_text(screen, cell, "orders-2 is already restarting")
+    press(cell, "partition")
+    press(cell, "+30 s")
+    wait_for_text(screen, cell, "t = 90 s")
+    colours = cell.locator(".msa-tile").evaluate_all(
+        "ts => ts.map(t => [t.dataset.status, getComputedStyle(t).color, "
+        "getComputedStyle(t).backgroundColor])")
+    statuses = {status for status, _, _ in colours}
+    assert len(statuses) >= 2, colours
+    for status, colour, background in colours:
+        ratio = _contrast(_rgb(colour), _rgb(background))
+        assert ratio >= 4.5, f"{status} tile: {colour} on {background} reads at {ratio:.2f}:1"
+    cell.locator(".widget-dropdown select").first.select_option(label="as written")
+    wait_for_text(screen, cell, "replayed")
+    assert "t = 90 s" in cell.inner_text()
+    assert "NoHealthyInstances" not in cell.inner_text()
+    assert not errors(screen), "\n".join(errors(screen))
