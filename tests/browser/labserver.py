@@ -156,11 +156,21 @@ def serve(notebook: Path, tmp_path: Path) -> Iterator[Lab]:
 
 
 def wait_for_idle_kernel(lab: Lab, timeout: float = 60) -> None:
-    """The toolbar's idle indicator is not enough: ask the server."""
+    """The toolbar's idle indicator is not enough: ask the server.
+
+    A server still starting the kernel may answer 500 for a moment; that is asked again,
+    until the deadline."""
     deadline = time.monotonic() + timeout
     kernels: object = []
     while time.monotonic() < deadline:
-        kernels = lab.api("/api/kernels")
+        try:
+            kernels = lab.api("/api/kernels")
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                raise
+            kernels = f"HTTP {error.code} from /api/kernels"
+            time.sleep(0.25)
+            continue
         assert isinstance(kernels, list)
         if any(k["execution_state"] == "idle" and k["connections"] >= 1 for k in kernels):
             return
