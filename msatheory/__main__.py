@@ -30,6 +30,11 @@ def _errata(args: argparse.Namespace) -> int:
         print(f"  corrected by {erratum.corrected_by}: "
               f"{'holds' if erratum.verify_corrected() else 'FAILS'}")
         print()
+    declared = theory.stubs()
+    if declared:
+        print(f"Declared stubs (简化实现), not counted as errata: {len(declared)}")
+        for stub in declared:
+            print(f"{stub}\n  modelled by {stub.modelled_by}")
     return 0
 
 

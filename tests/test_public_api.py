@@ -22,8 +22,8 @@ SURFACES = {
     },
     "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
     "msatheory.theory": {
-        "Check", "Counterexample", "Erratum", "Kind", "Statement", "Verdict", "Witness",
-        "catalogue", "checks", "errata", "get", "parse_kind",
+        "Check", "Counterexample", "Erratum", "Kind", "Statement", "Stub", "Verdict",
+        "Witness", "catalogue", "checks", "errata", "get", "parse_kind", "stubs",
     },
     "msatheory.basics": {
         "CHECKS", "ERRATA", "Architecture", "Channel", "Datastore", "FailureImpact",

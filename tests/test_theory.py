@@ -119,6 +119,25 @@ def test_each_erratum_is_written_the_same_way(erratum):
     assert callable(target) or isinstance(target, type)
 
 
+def _resolves(dotted: str) -> object:
+    module, _, attribute = dotted.split(" (")[0].partition(".")
+    target: object = importlib.import_module(module)
+    for part in attribute.split("."):
+        target = (getattr(target, part) if hasattr(target, part)
+                  else importlib.import_module(f"{target.__name__}.{part}"))  # type: ignore[attr-defined]
+    return target
+
+
+@pytest.mark.parametrize("stub", theory.stubs(), ids=lambda s: s.key)
+def test_each_declared_stub_quotes_the_theory_and_is_not_an_erratum(stub):
+    assert "简化实现" in stub.declared
+    assert stub.key not in {e.key for e in theory.errata()}
+    assert re.fullmatch(r"[1-8]\.[a-z][a-z0-9-]*", stub.key)
+    assert re.fullmatch(r".+ \(section [1-8](\.\d)?(; .+)?\)", stub.concerns)
+    assert stub.stands_for[0].isupper() and stub.stands_for.endswith(".")
+    assert callable(_resolves(stub.modelled_by))
+
+
 def test_text_table_lists_every_statement(capsys):
     assert main(["theory"]) == 0
     out = capsys.readouterr().out

@@ -19,7 +19,7 @@ from msatheory.theory.statement import Kind, Statement
 
 if TYPE_CHECKING:
     from msatheory.theory.check import Check
-    from msatheory.theory.erratum import Counterexample, Erratum
+    from msatheory.theory.erratum import Counterexample, Erratum, Stub
     from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Erratum",
     "Kind",
     "Statement",
+    "Stub",
     "Verdict",
     "Witness",
     "catalogue",
@@ -35,18 +36,20 @@ __all__ = [
     "errata",
     "get",
     "parse_kind",
+    "stubs",
 ]
 
 # Each name's submodule is imported on first use (msatheory._lazy): `msatheory check`
 # needs verdicts, not hypothesis (errata).
 __getattr__, __dir__ = lazy(__name__, {
     "check": ("Check",),
-    "erratum": ("Counterexample", "Erratum"),
+    "erratum": ("Counterexample", "Erratum", "Stub"),
     "verdict": ("Verdict", "Witness"),
 })
 
-#: Chapter packages, in the theory's order: each contributes its errata (``ERRATA``) and
-#: the statements ``msatheory check`` verifies (``CHECKS``), when it has them.
+#: Chapter packages, in the theory's order: each contributes its errata (``ERRATA``), the
+#: sketch code the theory declares a stub (``STUBS``) and the statements ``msatheory check``
+#: verifies (``CHECKS``), when it has them.
 CHAPTER_PACKAGES: tuple[str, ...] = (
     "msatheory.basics", "msatheory.design", "msatheory.discovery", "msatheory.gateway"
 )
@@ -91,6 +94,12 @@ def errata() -> tuple[Erratum, ...]:
     """Every erratum the chapters contribute, in chapter order."""
     return tuple(e for package in CHAPTER_PACKAGES
                  for e in getattr(importlib.import_module(package), "ERRATA", ()))
+
+
+def stubs() -> tuple[Stub, ...]:
+    """Every declared stub (简化实现) of the sketches, in chapter order: not errata."""
+    return tuple(s for package in CHAPTER_PACKAGES
+                 for s in getattr(importlib.import_module(package), "STUBS", ()))
 
 
 def checks() -> tuple[Check, ...]:

@@ -9,7 +9,7 @@ from typing import TypeVar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-__all__ = ["SEARCH", "Counterexample", "Erratum", "holds_for_all"]
+__all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "holds_for_all"]
 
 T = TypeVar("T")
 
@@ -50,6 +50,26 @@ class Erratum:
 
     def __str__(self) -> str:
         return f"[{self.key}] {self.concerns}: {self.wrong}"
+
+
+@dataclass(frozen=True)
+class Stub:
+    """Sketch code the theory itself marks 简化实现 ("simplified implementation").
+
+    A declared stub is not a defect: it is not counted among the errata. ``concerns``
+    names the code as an :class:`Erratum` does, ``declared`` quotes the theory's comment,
+    ``stands_for`` says in one sentence what the real thing must do, and ``modelled_by``
+    is the importable dotted path of the workbook's model of it.
+    """
+
+    key: str
+    concerns: str
+    declared: str
+    stands_for: str
+    modelled_by: str
+
+    def __str__(self) -> str:
+        return f"[{self.key}] {self.concerns}, declared \"{self.declared}\": {self.stands_for}"
 
 
 def holds_for_all(strategy: st.SearchStrategy[T], breaks: Callable[[T], bool]) -> bool:
