@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from msatheory import TheoryError
-from msatheory.basics import Architecture, Service
+from msatheory.basics import Architecture, Call, Service
 from msatheory.basics.availability import (
+    DISTRIBUTIONS,
     MTTF,
     MTTR,
     Reliability,
@@ -136,3 +137,62 @@ def test_the_dependency_share_is_a_formula_in_a_counting_symbol():
     assert share.subs(d, 5) == dependency_budget_share(3, 5)
     with pytest.raises(TheoryError, match="dependencies must be a whole number, 0 or more"):
         dependency_budget_share(3, sp.Symbol("x"))
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: replicated(0.9, -1), "replicated: replicas must be a whole number, 0 or more"),
+        (lambda: replicated(0.9, 1.5), "replicated: replicas must be a whole number"),
+        (lambda: replicated(1.5, 2), r"replicated: availability must lie in \[0, 1\]"),
+        (lambda: steady_state_availability(-1, 2), "availability: MTTF must be a positive"),
+        (lambda: steady_state_availability(1, 0), "availability: MTTR must be a positive"),
+        (lambda: steady_state_availability(sp.Integer(-3), 1), "MTTF must be a positive"),
+        (lambda: serial([0.5, -0.1]), r"serial: each availability must lie in \[0, 1\]"),
+        (lambda: Reliability(-1, 2).availability, "MTTF must be a positive"),
+        (lambda: simulate_availability({"a": Reliability(1, 1)}, bool, 10, 0, "pareto"),
+         "distribution must be one of exponential, weibull, lognormal, deterministic"),
+        (lambda: simulate_availability({"a": Reliability(1, 1)}, bool, -10, 0),
+         "horizon must be a positive finite number"),
+        (lambda: simulate_availability({"a": Reliability(1, 1)}, bool, 10, 0.5),
+         "seed must be an integer"),
+        (lambda: simulate_availability({"a": Reliability(0, 1)}, bool, 10, 0),
+         "a: MTTF must be a positive"),
+    ],
+)
+def test_numeric_parameters_are_validated(build, message):
+    with pytest.raises(TheoryError, match=message):
+        build()
+
+
+def test_symbols_still_give_formulas():
+    a, n = sp.Symbol("a"), sp.Symbol("n", integer=True, positive=True)
+    assert replicated(a, n) == 1 - (1 - a) ** n
+    assert replicated(sp.Rational(9, 10), sp.Integer(2)) == sp.Rational(99, 100)
+    assert serial([a, sp.Rational(1, 2)]) == a / 2
+
+
+@pytest.mark.parametrize("distribution", DISTRIBUTIONS)
+def test_availability_is_mttf_over_mttf_plus_mttr_whatever_the_distribution(distribution):
+    """The renewal-reward theorem: only the means matter in the long run."""
+    one = Reliability(mttf=100, mttr=5)
+    measured = simulate_availability({"a": one}, bool, 4e5, seed=11, distribution=distribution)
+    assert measured == pytest.approx(100 / 105, abs=0.003)
+    assert measured == simulate_availability({"a": one}, bool, 4e5, seed=11,
+                                             distribution=distribution)
+
+
+def test_the_bound_takes_only_hard_dependencies():
+    soft = Architecture(
+        [Service("web", calls=(Call("api", timeout=0.5, fallback="cached"),)),
+         Service("api", calls=("db-proxy",), replicas=2), Service("db-proxy"),
+         Service("batch", calls=(Call("api", kind="async"),))],
+        name="soft",
+    )
+    assert availability_bound(soft, "web", RELIABILITY) == pytest.approx(
+        RELIABILITY["web"].availability)
+    assert availability_bound(soft, "batch", RELIABILITY) == pytest.approx(
+        RELIABILITY["batch"].availability)
+    measured = simulate_service_availability(soft, "web", RELIABILITY, 1e5, seed=3,
+                                             distribution="weibull")
+    assert measured == pytest.approx(RELIABILITY["web"].availability, abs=0.01)

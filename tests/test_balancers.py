@@ -190,6 +190,16 @@ def test_weighted_round_robin_is_smooth_as_in_nginx():
     wrr = WeightedRoundRobin()
     fleet = [_instance("a", weight="5"), _instance("b", weight="1"), _instance("c", weight="1")]
     assert "".join(wrr.select(fleet).id for _ in range(14)) == "aabacaa" * 2
+
+
+def test_weighted_round_robin_breaks_ties_in_the_given_order_as_nginx():
+    """nginx walks its peers in configuration order with a strict `>`: configured
+    c (weight 5), b, a, the third pick is b (3 = 3 with a, b first), not a."""
+    fleet = [_instance("c", weight="5"), _instance("b", weight="1"), _instance("a", weight="1")]
+    wrr = WeightedRoundRobin()
+    assert "".join(wrr.select(fleet).id for _ in range(14)) == "ccbcacc" * 2
+    wrr = WeightedRoundRobin()
+    assert "".join(wrr.select(fleet[::-1]).id for _ in range(7)) == "ccacbcc"
 @given(weights=st.lists(st.integers(1, 6), min_size=1, max_size=5), cycles=st.integers(1, 3))
 def test_weighted_round_robin_gives_each_its_weight_per_cycle(weights, cycles):
     fleet = [_instance(IDS[k], weight=str(w)) for k, w in enumerate(weights)]

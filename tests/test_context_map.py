@@ -46,6 +46,16 @@ def domain(name: str = "d", entities=("A", "B"), relations=(), rules=()) -> Doma
          r"relationship a -> b: via must be a list of names"),
         (lambda: ContextRelationship("a", "b", Pattern.SEPARATE_WAYS, {"api", "feed"}),
          r"relationship a -> b: separate ways means no integration, yet it consumes api, feed"),
+        (lambda: ContextRelationship("a", "b", "conformist", mapping="anticorruption layer"),
+         r"relationship a -> b: conformist already says how the models meet, so it takes no "
+         r"mapping, not anticorruption layer"),
+        (lambda: ContextRelationship("a", "b", "partnership", mapping="customer-supplier"),
+         r"relationship a -> b: mapping must be shared kernel, conformist, anticorruption "
+         r"layer or open host service, not customer-supplier"),
+        (lambda: ContextRelationship("a", "b", "partnership", mapping="separate ways"),
+         r"relationship a -> b: mapping must be .*, not separate ways"),
+        (lambda: ContextRelationship("a", "b", "partnership", mapping="friends"),
+         r"relationship a -> b: 'friends' is not a context-map pattern"),
         (lambda: ContextMap([context("a")], name=""), r"context map: name must be a non-empty"),
         (lambda: ContextMap([domain()]), r"context map 'context map': contexts holds Domain"),
         (lambda: ContextMap([context("a"), context("a")], name="m"),
@@ -70,8 +80,13 @@ def test_bad_input_raises_a_theory_error_naming_the_culprit(build, message):
 
 GENERATED = settings(max_examples=150)
 
-NON_TRANSLATING = (
-    Pattern.PARTNERSHIP, Pattern.SHARED_KERNEL, Pattern.CUSTOMER_SUPPLIER, Pattern.CONFORMIST
+NON_TRANSLATING = (Pattern.SHARED_KERNEL, Pattern.CONFORMIST)
+
+TEAMS = (Pattern.PARTNERSHIP, Pattern.CUSTOMER_SUPPLIER)
+
+MODEL_MAPPINGS = (
+    Pattern.SHARED_KERNEL, Pattern.CONFORMIST, Pattern.ANTICORRUPTION_LAYER,
+    Pattern.OPEN_HOST_SERVICE,
 )
 
 def context(name: str, language=None, entities=("A",), inputs=(), outputs=()) -> BoundedContext:
@@ -96,7 +111,37 @@ def test_which_patterns_translate_and_integrate():
         Pattern.ANTICORRUPTION_LAYER, Pattern.OPEN_HOST_SERVICE
     }
     assert {p for p in Pattern if not p.integrates} == {Pattern.SEPARATE_WAYS}
+    assert {p for p in Pattern if p.translates is None} == set(TEAMS)
+    assert {p for p in Pattern if p.organizational} == set(TEAMS)
     assert len(Pattern) == 7
+
+def test_team_relationships_say_nothing_about_translation_until_a_mapping_does():
+    """Evans (2003, ch. 14), Vernon (2013, ch. 3): partnership and customer-supplier
+    relate teams; conformist, shared kernel, ACL and OHS/PL say how models meet."""
+    plain = ContextRelationship("a", "b", "customer-supplier")
+    assert plain.models is None and plain.mapping is None
+    acl = ContextRelationship("a", "b", "customer-supplier", mapping="Anti-Corruption Layer")
+    assert acl.models is Pattern.ANTICORRUPTION_LAYER and acl.pattern is Pattern.CUSTOMER_SUPPLIER
+    assert str(acl) == "a -> b (customer-supplier, anticorruption layer)"
+    assert ContextRelationship("a", "b", "conformist").models is Pattern.CONFORMIST
+
+@pytest.mark.parametrize("team", TEAMS)
+@pytest.mark.parametrize("mapping", [None, *MODEL_MAPPINGS])
+def test_a_team_relationship_s_conflict_is_judged_by_its_mapping(team, mapping):
+    up = context("up", {"Order": "a purchase"}, outputs=["api"])
+    down = context("down", {"Order": "a shipment request"}, inputs=["api"])
+    rel = ContextRelationship("up", "down", team, ["api"], mapping=mapping)
+    verdict = check_context_map(ContextMap([up, down], [rel]))
+    expected = {
+        None: ["unmapped language conflict"],
+        Pattern.SHARED_KERNEL: ["untranslated language conflict"],
+        Pattern.CONFORMIST: ["untranslated language conflict"],
+    }.get(mapping, [])
+    assert [w.what for w in verdict.witnesses] == expected
+    if mapping is None:
+        assert verdict.witnesses[0].detail.endswith(
+            f"and {team} relates the teams without saying whether the models are translated"
+        )
 
 def test_context_map_graph_runs_upstream_to_downstream_with_pattern_and_via():
     cmap = ContextMap(
@@ -116,9 +161,11 @@ def test_context_map_graph_runs_upstream_to_downstream_with_pattern_and_via():
     assert isinstance(g, nx.DiGraph) and not g.is_multigraph() and nx.is_frozen(g)
     assert g.graph["name"] == "m"
     assert dict(g.edges) == {
-        ("a", "b"): {"pattern": Pattern.CONFORMIST, "via": frozenset({"api", "feed"})},
-        ("b", "c"): {"pattern": Pattern.OPEN_HOST_SERVICE, "via": frozenset({"api"})},
-        ("c", "a"): {"pattern": Pattern.SEPARATE_WAYS, "via": frozenset()},
+        ("a", "b"): {"pattern": Pattern.CONFORMIST, "mapping": None,
+                     "via": frozenset({"api", "feed"})},
+        ("b", "c"): {"pattern": Pattern.OPEN_HOST_SERVICE, "mapping": None,
+                     "via": frozenset({"api"})},
+        ("c", "a"): {"pattern": Pattern.SEPARATE_WAYS, "mapping": None, "via": frozenset()},
     }
     assert cmap.context("b").name == "b"
 
@@ -160,7 +207,7 @@ def two(pattern: Pattern, up_language=None, down_language=None, via=("api",),
     return ContextMap([up, down], [ContextRelationship("up", "down", pattern, via)])
 
 @pytest.mark.parametrize("pattern", list(Pattern))
-def test_a_conflict_is_a_witness_exactly_under_non_translating_patterns(pattern):
+def test_a_conflict_is_a_witness_exactly_under_non_translating_or_team_patterns(pattern):
     cmap = two(
         pattern,
         {"Order": "a purchase", "Product": "an item", "Price": "money"},
@@ -169,8 +216,10 @@ def test_a_conflict_is_a_witness_exactly_under_non_translating_patterns(pattern)
     )
     verdict = check_context_map(cmap)
     expected = {("up", "down", "Order")} if pattern in NON_TRANSLATING else set()
+    unmapped = {("up", "down", "Order")} if pattern in TEAMS else set()
     assert found(verdict, "untranslated language conflict") == expected
-    assert verdict.holds == (not expected)
+    assert found(verdict, "unmapped language conflict") == unmapped
+    assert verdict.holds == (not expected and not unmapped)
     assert verdict.statement.ref == "Def 2.2.2"
     if expected:
         (witness,) = verdict.witnesses
@@ -245,7 +294,8 @@ def context_maps(draw: st.DrawFn) -> ContextMap:
         up, down = (a, b) if draw(st.booleans()) else (b, a)
         pattern = draw(st.sampled_from(list(Pattern)))
         via = draw(subset) if pattern.integrates else []
-        relationships.append(ContextRelationship(up, down, pattern, via))
+        mapping = draw(st.sampled_from([None, *MODEL_MAPPINGS])) if pattern.organizational else None
+        relationships.append(ContextRelationship(up, down, pattern, via, mapping))
     return ContextMap(contexts, relationships)
 
 def meaning(cmap: ContextMap, name: str, term: str) -> str | None:
@@ -263,15 +313,24 @@ def test_untranslated_conflicts_are_exactly_differing_terms_under_non_translatin
     expected = {
         (r.upstream, r.downstream, t)
         for r in cmap.relationships
-        if r.pattern in NON_TRANSLATING
+        if (r.mapping or r.pattern) in NON_TRANSLATING
         for t in TERMS
         if clash(cmap, r.upstream, r.downstream, t)
     }
-    assert found(check_context_map(cmap), "untranslated language conflict") == expected
+    unmapped = {
+        (r.upstream, r.downstream, t)
+        for r in cmap.relationships
+        if r.pattern in TEAMS and r.mapping is None
+        for t in TERMS
+        if clash(cmap, r.upstream, r.downstream, t)
+    }
+    verdict = check_context_map(cmap)
+    assert found(verdict, "untranslated language conflict") == expected
+    assert found(verdict, "unmapped language conflict") == unmapped
 
 @GENERATED
 @given(context_maps())
-def test_the_check_finds_exactly_the_three_kinds_of_fault(cmap):
+def test_the_check_finds_exactly_the_four_kinds_of_fault(cmap):
     verdict = check_context_map(cmap)
     mismatches = {
         (r.upstream, r.downstream, i)
@@ -282,13 +341,14 @@ def test_the_check_finds_exactly_the_three_kinds_of_fault(cmap):
     kernels = {
         (r.upstream, r.downstream)
         for r in cmap.relationships
-        if r.pattern is Pattern.SHARED_KERNEL
+        if (r.mapping or r.pattern) is Pattern.SHARED_KERNEL
         and not cmap.context(r.upstream).model.entities & cmap.context(r.downstream).model.entities
     }
     assert found(verdict, "interface mismatch") == mismatches
     assert found(verdict, "empty shared kernel") == kernels
     assert {w.what for w in verdict.witnesses} <= {
-        "untranslated language conflict", "interface mismatch", "empty shared kernel"
+        "untranslated language conflict", "unmapped language conflict", "interface mismatch",
+        "empty shared kernel",
     }
     assert verdict.holds == (not verdict.witnesses)
 
@@ -330,7 +390,7 @@ def test_the_shop_verdict_names_three_genuine_faults():
     assert not verdict.holds
     assert [(w.what, w.involves) for w in verdict.witnesses] == [
         ("interface mismatch", ("inventory", "ordering", "stock-reservations")),
-        ("untranslated language conflict", ("customer", "payment", "Customer")),
+        ("unmapped language conflict", ("customer", "payment", "Customer")),
         ("untranslated language conflict", ("ordering", "shipping", "Order")),
     ]
 
@@ -348,5 +408,6 @@ def test_the_fixed_shop_holds_with_the_same_languages():
     assert verdict.holds, verdict
     assert language_conflicts(fixed) == language_conflicts(broken)
     assert fixed.graph.edges["ordering", "shipping"]["pattern"] is Pattern.ANTICORRUPTION_LAYER
-    assert fixed.graph.edges["customer", "payment"]["pattern"] is Pattern.ANTICORRUPTION_LAYER
+    assert fixed.graph.edges["customer", "payment"]["pattern"] is Pattern.CUSTOMER_SUPPLIER
+    assert fixed.graph.edges["customer", "payment"]["mapping"] is Pattern.ANTICORRUPTION_LAYER
     assert set(fixed.graph.edges) == set(broken.graph.edges)

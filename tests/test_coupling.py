@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 
@@ -13,6 +14,7 @@ from msatheory.design.coupling import (
     coupling_graph,
     entity_node,
     function_node,
+    modularity,
 )
 from msatheory.design.examples import shop_monolith
 from msatheory.design.monolith import Monolith
@@ -59,6 +61,9 @@ def test_coupling_graph_follows_its_definition(monolith, weights):
             lambda: coupling_graph(shop_monolith(), (3, 1, 2)),
             r"coupling_graph: weights must be a CouplingWeights, not \(3, 1, 2\)",
         ),
+        (lambda: modularity(nx.Graph(), [], resolution=0),
+         r"modularity: resolution must be a positive finite number, not 0"),
+        (lambda: modularity(nx.Graph(), [], resolution=float("inf")), "modularity: resolution"),
     ],
 )
 def test_bad_input_is_named(build, message):

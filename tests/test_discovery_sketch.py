@@ -283,3 +283,19 @@ def test_registry_errata_show_the_minimal_counterexample_and_the_correction(erra
         assert fragment in text
     assert shown == erratum.demonstrate()  # a reproducible search: the same minimal example
     assert erratum.verify_corrected() is True
+
+
+def test_an_unknown_instance_survives_if_its_heartbeat_comes_before_the_first_check():
+    """Only a check that runs before the first heartbeat evicts an Unknown instance: the
+    heartbeat sets Healthy, and a passing probe leaves Healthy alone."""
+    clock = VirtualClock()
+    registry = SketchServiceRegistry(clock, probe=lambda _i, _now: True)
+    registry.register(_instance("o1", status=InstanceStatus.UNKNOWN))
+    registry.register(_instance("o2", status=InstanceStatus.UNKNOWN))
+    clock.advance(5)
+    registry.heartbeat("orders", "o1")
+    clock.advance(25)
+    registry.perform_health_check()  # t=30: o1 heartbeat at 5, o2 not yet
+    assert registry.instance_ids("orders") == ["o1"]
+    with pytest.raises(InstanceNotFound):
+        registry.heartbeat("orders", "o2")

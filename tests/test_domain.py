@@ -44,7 +44,13 @@ def domain(name: str = "d", entities=("A", "B"), relations=(), rules=()) -> Doma
          r"domain 'd': rules lists 'r' twice"),
         (lambda: domain(rules=[Rule("r", "t", ["A", "Q"])]),
          r"domain 'd': rule 'r' names 'Q', which is not an entity of the domain"),
-        (lambda: domain().aggregates("has"), r"domain 'd': kinds must be a list of names"),
+        (lambda: domain(relations=[Relation("A", "contains", "B"), Relation("B", "contains", "A")]),
+         r"domain 'd': 'A' is contained by both|composition runs in a cycle through"),
+        (lambda: domain(entities=("A", "B", "C"),
+                        relations=[Relation("A", "contains", "C"), Relation("B", "contains", "C")]),
+         r"domain 'd': 'C' is contained by both 'A' and 'B'; a part belongs to one whole"),
+        (lambda: domain(relations=[Relation("A", "contains", "A")]),
+         r"domain 'd': composition runs in a cycle through 'A'; an aggregate needs a root"),
         (lambda: BoundedContext("", domain(), {}), r"bounded context: name must be a non-empty"),
         (lambda: BoundedContext("c", "d", {}), r"context 'c': model must be a Domain, not 'd'"),
         (lambda: BoundedContext("c", domain(), ["A"]),
@@ -101,24 +107,42 @@ def test_domain_graph_keeps_every_relation_and_is_frozen():
     with pytest.raises(nx.NetworkXError):
         g.add_edge("Product", "Order")
 
-def test_aggregates_are_weakly_connected_groups_or_containment_groups():
+def test_aggregates_are_joined_by_composition_only_and_have_one_root():
+    """Evans (2003, ch. 6): an aggregate is a consistency boundary with one root; an
+    association ("has", "references") is a reference between aggregates."""
     d = Domain(
         "ordering",
-        ["Order", "OrderLine", "Product", "Customer", "Address", "Lonely"],
+        ["Order", "OrderLine", "Product", "Customer", "Address", "Cart", "CartItem", "Lonely"],
         [
-            Relation("Order", "has", "OrderLine"),
+            Relation("Order", "contains", "OrderLine"),
             Relation("OrderLine", "references", "Product"),
-            Relation("Customer", "has", "Address"),
+            Relation("Customer", "contains", "Address"),
+            Relation("Customer", "has", "Cart"),
+            Relation("Cart", "contains", "CartItem"),
+            Relation("CartItem", "contains", "Lonely"),
             Relation("Order", "references", "Customer"),
         ],
     )
     assert d.aggregates() == [
-        ("Address", "Customer", "Order", "OrderLine", "Product"), ("Lonely",)
+        ("Cart", "CartItem", "Lonely"), ("Customer", "Address"), ("Order", "OrderLine"),
+        ("Product",),
     ]
-    assert d.aggregates({"has"}) == [
-        ("Address", "Customer"), ("Lonely",), ("Order", "OrderLine"), ("Product",)
+    assert Domain("d", ["B", "A"], [Relation("A", "has", "B")]).aggregates() == [("A",), ("B",)]
+
+def test_the_shop_s_aggregates_are_consistency_boundaries():
+    from msatheory.design.examples import shop_context_map
+
+    contexts = shop_context_map()
+    assert contexts.context("ordering").model.aggregates() == [
+        ("Cart", "CartItem"), ("Customer", "Address"), ("Order", "OrderLine"), ("Product",)
     ]
-    assert d.aggregates([]) == [(e,) for e in sorted(d.entities)]
+    assert contexts.context("payment").model.aggregates() == [
+        ("Customer", "PaymentMethod"), ("Payment", "Refund")
+    ]
+    assert contexts.context("customer").model.aggregates() == [("Customer", "Address")]
+    assert contexts.context("shipping").model.aggregates() == [
+        ("Address",), ("Order",), ("Shipment", "Parcel")
+    ]
 
 # -- Def 2.2.2 ------------------------------------------------------------------------------
 

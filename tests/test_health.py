@@ -139,10 +139,11 @@ class CheckerAgainstReference(RuleBasedStateMachine):
         after = self.policy.deregister_critical_after
         due = [] if after is None or self._engaged() else sorted(
             i for i, ref in self.model.items()
-            if ref.critical_since is not None and self.clock.now - ref.critical_since >= after)
+            if ref.critical_since is not None and self.clock.now - ref.critical_since > after)
         assert [r.id for r in self.checker.reap()] == due
         for i in due:
-            del self.model[i]  # reaping is an eviction: expected renewals do not fall
+            del self.model[i]  # reaping, like a cancel, lowers the expected renewals
+            self.expected = max(0, self.expected - 1)
 
     @rule(seconds=st.sampled_from([0, 1, 5, 10, 30, 60]))
     def advance(self, seconds):
@@ -229,6 +230,8 @@ def test_reaping_happens_at_exactly_deregister_critical_after():
     assert checker.record("orders", "orders-1", False) is Status.CRITICAL
     clock.advance(59.5)
     assert checker.critical_for("orders", "orders-1") == 59.5 and checker.reap() == []
+    clock.advance(0.5)  # exactly 60 s: Consul reaps only when CriticalFor() > timeout
+    assert checker.critical_for("orders", "orders-1") == 60 and checker.reap() == []
     clock.advance(0.5)
     assert [i.id for i in checker.reap()] == ["orders-1"]
     assert checker.registry.registrations() == []
@@ -243,7 +246,8 @@ def test_self_preservation_stops_reaping_when_renewals_are_low():
     assert len(checker.registry.registrations()) == 5  # kept: 24 renewals <= 25
     assert checker.reap() == []
     checker = _probe_fleet(10, {"orders-1"}, policy, until=600)
-    assert checker.guard.renewals_last_minute == 54 > checker.guard.threshold == 51
+    # reaped: 54 renewals > int(10 * 6 * 0.85) = 51; then 9 expected, threshold 45
+    assert checker.guard.renewals_last_minute == 54 > checker.guard.threshold == 45
     assert {r.instance.id for r in checker.registry.registrations()} == {
         f"orders-{k}" for k in range(2, 11)}
 
@@ -324,6 +328,9 @@ def test_lease_evictor_refuses_a_registry_that_expires_leases_itself():
     ({"renewal_interval": -30}, "^LeaseEvictor: renewal_interval must be a positive finite "
                                 "number of seconds, not -30$"),
     ({"seed": 0.5}, "^LeaseEvictor: seed must be an integer, not 0.5$"),
+    ({"double_duration": 1}, "^LeaseEvictor: double_duration must be a bool, not 1$"),
+    ({"self_preservation": "yes"}, "^LeaseEvictor: self_preservation must be a bool, "
+                                   "not 'yes'$"),
 ])
 def test_lease_evictor_validation(kwargs, message):
     with pytest.raises(TheoryError, match=message):
@@ -386,20 +393,62 @@ def test_self_preservation_keeps_a_silent_instance_of_a_small_fleet_forever():
     evictor = _silent_fleet(5)
     assert evictor.guard.renewals_last_minute == 8 and evictor.guard.threshold == 8
     assert "orders-1" in _held(evictor) and evictor.guard.engaged
-    evictor = _silent_fleet(10)
-    assert evictor.guard.renewals_last_minute == 18 > evictor.guard.threshold == 17
+    evictor = _silent_fleet(10)  # 18 renewals > 17: evicted, then 9 expected (threshold 15)
+    assert evictor.guard.renewals_last_minute == 18 > evictor.guard.threshold == 15
     assert "orders-1" not in _held(evictor) and len(_held(evictor)) == 9
 
 
-def test_expected_renewals_fall_on_cancel_not_on_eviction():
+def test_expected_renewals_fall_on_cancel_and_on_eviction():
+    """Eureka >= 1.9.17 (Netflix/eureka#1271): evict goes through internalCancel."""
     evictor = _silent_fleet(10)
     assert "orders-1" not in _held(evictor)
-    assert evictor.guard.expected == 10
+    assert evictor.guard.expected == 9 and evictor.guard.threshold == 15
     evictor.cancel("orders", "orders-2")
-    assert evictor.guard.expected == 9 and "orders-2" not in _held(evictor)
+    assert evictor.guard.expected == 8 and "orders-2" not in _held(evictor)
     checker = _probe_fleet(3, {"orders-1"}, CheckPolicy(), until=0)
     checker.deregister("orders", "orders-3")
     assert checker.guard.expected == 2
+
+
+def test_eureka_evicts_every_crash_of_ten_after_the_first():
+    """10 instances renewing every 30 s; crashes at 100, 600 and 1100 s. Each eviction
+    lowers the expected renewals (17 -> 15 -> 13), so all three crashed instances go;
+    with the expectation kept at 10 the second crash (16 <= 17) would never be evicted."""
+    evictor = _evictor(10)
+    clock, crashed_at = evictor.registry.clock, {"orders-1": 100, "orders-2": 600,
+                                                 "orders-3": 1100}
+    evicted: dict[str, float] = {}
+    while clock.now < 1800:
+        clock.advance(1)
+        t = clock.now
+        if t % 30 == 0:
+            for k in range(1, 11):
+                i = f"orders-{k}"
+                if t < crashed_at.get(i, float("inf")):
+                    evictor.renew("orders", i)
+        if t % 60 == 0:
+            evicted |= {i.id: t for i in evictor.evict()}
+    assert sorted(evicted) == ["orders-1", "orders-2", "orders-3"]
+    # last renewal at 90, 570, 1080; expired after 2 x 90 s; next eviction run on the minute
+    assert evicted == {"orders-1": 300, "orders-2": 780, "orders-3": 1320}
+    assert evictor.guard.expected == 7 and evictor.guard.threshold == 11
+    assert len(_held(evictor)) == 7
+
+
+def test_a_renewed_eureka_lease_runs_twice_its_duration():
+    evictor = _evictor(2, self_preservation=False)
+    clock = evictor.registry.clock
+    clock.advance(10)
+    evictor.renew("orders", "orders-2")  # renewed at 10: expires after 10 + 180
+    clock.advance(81)  # t=91: orders-1, never renewed, is past registration + 90
+    assert [i.id for i in evictor.expired()] == ["orders-1"]
+    assert evictor.lease_end("orders", "orders-2") == 190
+    assert [i.id for i in evictor.expired(at=190)] == ["orders-1"]
+    assert [i.id for i in evictor.expired(at=190.5)] == ["orders-1", "orders-2"]
+    documented = _evictor(2, self_preservation=False, double_duration=False)
+    documented.registry.clock.advance(10)
+    documented.renew("orders", "orders-2")
+    assert documented.lease_end("orders", "orders-2") == 100
 
 
 # -- policy validation ------------------------------------------------------------------------

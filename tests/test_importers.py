@@ -340,7 +340,7 @@ services:
         "user links to catalogue, but nothing in user's configuration addresses it",
         "web depends on catalogue, but nothing in web's configuration addresses it",
     ]
-    assert s.architecture.service("web").calls == ("user",)
+    assert s.architecture.service("web").callees == ("user",)
 
 
 # -- compose: health checks, exposure, replicas, name -----------------------------------------
@@ -680,8 +680,8 @@ def test_shop_compose_example():
     assert sorted(a.services) == ["catalogue", "gateway", "notifications", "orders", "payments"]
     assert {n: d.kind for n, d in a.datastores.items()} == {
         "cache": "cache", "orders-db": "database", "rabbitmq": "broker"}
-    assert a.service("gateway").calls == ("catalogue", "orders")
-    assert a.service("orders").calls == ("catalogue", "payments")
+    assert a.service("gateway").callees == ("catalogue", "orders")
+    assert a.service("orders").callees == ("catalogue", "payments")
     assert a.service("orders").datastores == ("orders-db", "rabbitmq")
     assert a.service("payments").datastores == ("cache",)  # by its network alias, redis
     assert [n for n, x in a.services.items() if x.exposed] == ["gateway"]
@@ -701,8 +701,8 @@ def test_shop_kubernetes_example():
     assert sorted(a.services) == ["catalogue", "gateway", "notifications", "orders", "payments"]
     assert {n: d.technology for n, d in a.datastores.items()} == {
         "cache": "redis", "orders-db": "postgres", "rabbitmq": "rabbitmq"}
-    assert a.service("gateway").calls == ("catalogue", "orders")
-    assert a.service("orders").calls == ("catalogue", "payments")
+    assert a.service("gateway").callees == ("catalogue", "orders")
+    assert a.service("orders").callees == ("catalogue", "payments")
     assert a.service("orders").datastores == ("orders-db", "rabbitmq")
     assert [n for n, x in a.services.items() if x.exposed] == ["gateway"]
     assert [n for n, x in a.services.items() if not x.healthcheck] == ["notifications"]

@@ -16,6 +16,7 @@ from msatheory.design.boundary import (
 )
 from msatheory.design.optimizer import optimize
 from msatheory.design.sizing import (
+    Bounds,
     check_granularity,
     domain_sizes,
     feasible,
@@ -87,3 +88,38 @@ def test_optimize_does_not_reuse_a_taken_name():
         ServiceSpec("y", [Function("c", "sales"), Function("d", "sales")]),
     ])
     assert [s.name for s in optimize(design).services] == ["sales", "sales-2"]
+
+def _first_free(bases: list[str]) -> list[str]:
+    """The naming rule as specified, searched from 1 every time: ``base``, else the first
+    free ``base-n``."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for base in bases:
+        n, name = 1, base
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        names.append(name)
+        taken.add(name)
+    return names
+
+def test_optimize_names_the_shop_as_before():
+    from msatheory.design.examples import shop_design
+
+    assert [s.name for s in optimize(shop_design()).services] == [
+        "shop-catalog", "shop-customer", "shop-inventory", "shop-ordering", "shop-payment",
+        "shop-shipping",
+    ]
+
+def test_optimize_names_a_large_design_by_the_first_free_suffix():
+    """3,000 one-element sales services around kept services whose names collide with the
+    sales-n sequence: the counter per base name gives the names the rule specifies."""
+    kept = [ServiceSpec("sales-2", [Function("audit", "audit")]),
+            ServiceSpec("sales-7", [Function("ledger", "ledger")]),
+            ServiceSpec("sales", [Function("tax", "tax")])]
+    sales = ServiceSpec("shop", [Function(f"sell{i:04}", "sales") for i in range(3000)])
+    result = optimize(Design([*kept, sales]), Bounds(1, 1))
+    names = [s.name for s in result.services]
+    assert sorted(names) == sorted(_first_free(["sales-2", "sales-7", "sales", *["sales"] * 3000]))
+    assert {"sales-3", "sales-6", "sales-8", "sales-3003"} <= set(names)
+    assert len(set(names)) == len(names) == 3003

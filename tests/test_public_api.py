@@ -26,7 +26,8 @@ SURFACES = {
         "Witness", "catalogue", "checks", "errata", "get", "parse_kind", "stubs",
     },
     "msatheory.basics": {
-        "CHECKS", "ERRATA", "Architecture", "Channel", "Datastore", "FailureImpact",
+        "CHECKS", "ERRATA", "STUBS", "Architecture", "Call", "Channel", "Datastore",
+        "FailureImpact",
         "Microservice", "MicroserviceArchitecture", "Service", "Tangle", "blast_radii",
         "blast_radius", "check_autonomy", "check_fault_isolation", "check_independence",
         "check_independent_scaling", "check_technology_diversity", "dependency_tangles",
@@ -34,7 +35,7 @@ SURFACES = {
         "single_points_of_failure",
     },
     "msatheory.design": {
-        "CHECKS", "ERRATA", "Access", "Boundary", "BoundedContext", "Bounds", "Call",
+        "CHECKS", "ERRATA", "STUBS", "Access", "Boundary", "BoundedContext", "Bounds", "Call",
         "ContextMap", "ContextRelationship", "DataModel", "Design", "Domain", "Function",
         "Interface", "Monolith", "Pattern", "Relation", "Rule", "ServiceSpec",
         "check_context_map", "check_granularity", "check_separation",

@@ -212,7 +212,7 @@ def test_a_self_call_is_a_finding_in_every_format(tmp_path):
     status, out, err = check(str(path / "arch.yaml"), "--format", "json")
     assert status == 1 and err == ""
     report = json.loads(out)
-    assert report["services"]["orders"]["calls"] == ["pay"]
+    assert report["services"]["orders"]["calls"][0]["to"] == "pay"
     assert [f["what"] for f in report["findings"]] == ["self-call"]
     s = compose("services:\n  orders: {image: a/o, environment: {SELF: 'http://orders'}}\n")
     assert edges(s) == set() and len(findings(s, "self-call")) == 1
@@ -430,7 +430,7 @@ def test_a_folder_or_a_list_of_manifests_is_one_system(tmp_path):
         assert (status, err) == (1, "")
         assert report["file"] in (str(folder), " + ".join(args))
         assert sorted(report["services"]) == ["orders", "payments"]
-        assert report["services"]["orders"]["calls"] == ["payments"]
+        assert report["services"]["orders"]["calls"][0]["to"] == "payments"
     status, out, _ = check("--each", str(folder), "--format", "json")  # as before: alone
     errors = [r.get("error", "") for r in json.loads(out)]
     assert status == 2 and errors[0] == "" and errors[2] == ""

@@ -114,3 +114,19 @@ def test_a_scenario_and_a_live_fleet_written_alike_tell_the_same_truth():
         assert _truth(written, t) == _truth(live, t), t
         assert written.partitioned(t) == live.partitioned(t)
     assert written.service == live.service == "orders"
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: crash(at=-1), r"^crash: at must be a non-negative finite number of seconds, "
+                           r"not -1$"),
+    (lambda: crash(horizon=0), r"^crash: horizon must be a positive finite number"),
+    (lambda: flapping(start="soon"), r"^flapping: start must be .*, not 'soon'$"),
+    (lambda: flapping(start=math.nan), r"^flapping: start must be .*, not nan$"),
+    (lambda: partition(length=0), r"^partition: length must be a positive finite number"),
+    (lambda: partition(start=math.inf), r"^partition: start must be .*, not inf$"),
+    (lambda: mass_restart(down=-40), r"^mass_restart: down must be a positive finite number"),
+    (lambda: mass_restart(horizon=True), r"^mass_restart: horizon must be .*, not True$"),
+])
+def test_scenario_builders_name_a_bad_time(build, message):
+    with pytest.raises(TheoryError, match=message):
+        build()

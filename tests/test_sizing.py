@@ -63,6 +63,27 @@ def test_bounds_are_validated():
     with pytest.raises(TheoryError, match="infinitely many"):
         infeasible_sizes(Bounds(4, 4))
 
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: service_counts(-1),
+         r"service_counts: size must be a whole number, 0 or more, not -1"),
+        (lambda: service_counts(2.5), r"service_counts: size must be .*, not 2\.5"),
+        (lambda: service_counts(5, (3, 20)),
+         r"service_counts: bounds must be a Bounds, not \(3, 20\)"),
+        (lambda: feasible(True), r"feasible: size must be a whole number, 0 or more, not True"),
+        (lambda: feasible(5, None), r"feasible: bounds must be a Bounds, not None"),
+        (lambda: infeasible_sizes("3-20"),
+         r"infeasible_sizes: bounds must be a Bounds, not '3-20'"),
+        (lambda: Bounds().within(-2), r"Bounds.within: size must be a whole number, 0 or more"),
+        (lambda: Bounds().within(3.0), r"Bounds.within: size must be .*, not 3\.0"),
+        (lambda: Bounds(0, 20), r"Bounds: merge_below must be a positive whole number, not 0"),
+    ],
+)
+def test_every_numeric_parameter_is_validated(call, message):
+    with pytest.raises(TheoryError, match=message):
+        call()
+
 def test_check_granularity_names_services_outside_bounds():
     design = Design([
         ServiceSpec("tiny", [PAY]),

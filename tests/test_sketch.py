@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from msatheory import TheoryError
+from msatheory.basics import ERRATA, STUBS
 from msatheory.basics.errata import healthy_in_truth, run_scale_calls
 from msatheory.basics.sketch import (
     CorrectedMicroservice,
@@ -16,6 +17,18 @@ from msatheory.basics.sketch import (
     Platform,
     SketchMicroservice,
 )
+
+
+def test_is_healthy_and_start_service_are_declared_stubs_and_scale_an_erratum():
+    assert [s.key for s in STUBS] == ["1.is-healthy", "1.start-service"]
+    assert [e.key for e in ERRATA] == ["1.scale"]
+    assert all("简化实现" in s.declared for s in STUBS)
+    (scale,) = ERRATA
+    assert "Whatever the stub start_service does" in scale.wrong
+    example = scale.demonstrate()
+    assert example.scenario == "a new service, then scale(1), scale(0)"
+    assert example.observed == "running instances: 1"
+    assert scale.verify_corrected()
 
 
 def test_the_port_keeps_the_sketchs_behaviour():
@@ -27,7 +40,7 @@ def test_the_port_keeps_the_sketchs_behaviour():
     assert deployment.status is DeploymentStatus.PENDING
     assert service.dependencies == ["payments", "payments"]
     service.platform.crash("orders-1")
-    assert service.is_healthy() is True  # erratum 1.is-healthy
+    assert service.is_healthy() is True  # the declared stub 1.is-healthy
     service.scale(2)
     service.scale(2)
     assert len(service.platform.running("orders")) == 4  # erratum 1.scale

@@ -100,3 +100,13 @@ def test_jain_and_nearest_rank():
         nearest_rank([1.0], 101)
     with pytest.raises(TheoryError, match=r"^nearest_rank: percent must be a positive whole"):
         nearest_rank([1.0], 0)
+
+
+@pytest.mark.parametrize(("counts", "message"), [
+    ([3, -1], r"^jain: counts\[1\] must be a non-negative finite number, not -1$"),
+    ([3, "2"], r"^jain: counts\[1\] must be a .*number.*, not '2'$"),
+    ([float("nan")], r"^jain: counts\[0\] must be .*, not nan$"),
+])
+def test_jain_names_a_bad_count(counts, message):
+    with pytest.raises(TheoryError, match=message):
+        jain(counts)

@@ -138,6 +138,15 @@ def test_each_declared_stub_quotes_the_theory_and_is_not_an_erratum(stub):
     assert callable(_resolves(stub.modelled_by))
 
 
+def test_statements_are_literal_and_every_interpretation_is_marked_ours():
+    assert theory.get(Kind.DEFINITION, "1.1.1").statement.startswith(
+        "A microservice is a quadruple")  # 微服务是一个四元组, not "a microservice system"
+    assert "does not affect the whole system" in theory.get(Kind.FEATURE, "1.2.3").statement
+    read = [s for s in theory.catalogue() if s.reading]
+    assert len(read) == 9 and all(s.reading.startswith("Ours: ") for s in read)
+    assert all(s.reading.endswith(".") and s.statement.endswith(".") for s in read)
+
+
 def test_text_table_lists_every_statement(capsys):
     assert main(["theory"]) == 0
     out = capsys.readouterr().out
@@ -153,6 +162,7 @@ def test_myst_page_links_every_statement():
     assert len(rows) == 59 + 8  # a header row for each chapter
     assert "{ref}`Axiom 1.1.1 <axiom-1-1-1>`" in page
     assert "{py:obj}`msatheory.basics.check_independence`" in page
+    assert "| Our reading |" in page and "a failure spreads along hard" in page
     assert r"$G(s) = \|B(s)\| + \|I(s)\| + \|D(s)\|$" in page
 
 

@@ -6,9 +6,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from msatheory.discovery.detectors import DETECTORS, Checks, detector_named
+from msatheory.discovery.detectors import DETECTORS, Checks, Eureka, detector_named
 from msatheory.discovery.health import CheckPolicy
-from msatheory.discovery.scenario import SCENARIOS, Outage, Scenario, crash, fleet
+from msatheory.discovery.scenario import (
+    SCENARIOS,
+    Outage,
+    Scenario,
+    crash,
+    fleet,
+    partition,
+)
 from msatheory.discovery.strategies import scenarios
 from msatheory.discovery.tradeoff import check_health, run
 from msatheory.errors import TheoryError
@@ -34,8 +41,21 @@ def test_eureka_self_preservation_never_detects_one_crash_in_five(outcomes):
     assert o.detect is None and o.undetected == 1
     assert o.dead_served == 500 and o.listed[-1] == 5  # served from t=100 to the end
     bigger = run("eureka", crash(n=10))
-    assert bigger.detect is not None and 0 < bigger.detect <= 90 + 60
+    # a renewed lease runs 2 x 90 s past its last renewal; eviction runs every 60 s
+    assert bigger.detect is not None and 2 * 90 - 30 < bigger.detect <= 2 * 90 + 60
     assert bigger.listed[-1] == 9 and bigger.undetected == 0
+
+
+def test_eureka_detects_every_crash_of_ten_in_turn():
+    """Eureka >= 1.9.17: each eviction lowers the renewals expected, so after the first
+    eviction later crashes are still detected (with the expectation kept, only one is)."""
+    ids = fleet(10)
+    s = Scenario("three crashes", ids, 1800, {ids[k].id: (Outage(at),) for k, at in
+                                              enumerate((100, 600, 1100))})
+    o = run("eureka", s)
+    assert o.undetected == 0 and o.detect is not None and o.listed[-1] == 7
+    assert {i for i, served in o.served.items() if not served[-1]} == {
+        "orders-1", "orders-2", "orders-3"}
 
 
 @pytest.mark.parametrize(("detector", "lost"), [
@@ -130,11 +150,15 @@ def test_corrected_never_forgets_a_fleet_it_was_only_cut_off_from(scenario):
 
 def test_check_health_names_each_failure():
     assert check_health(CheckPolicy()).holds
-    slow = check_health(CheckPolicy(interval=30, self_preservation=False))
+    slow = check_health(CheckPolicy(interval=25, self_preservation=False))
     whats = {(w.what, w.involves[0]) for w in slow.witnesses}
     assert whats == {("late detection", "crash"), ("late detection", "mass restart"),
                      ("lost for good", "partition")}
-    assert any("detected after 80 s" in w.detail for w in slow.witnesses)
+    assert any("detected after 50 s" in w.detail for w in slow.witnesses)
+    # critical at t=180 (third failed 30 s check), healed at 220, reap at 240: critical for
+    # exactly 60 s, and Consul reaps only when CriticalFor() > timeout: nothing is lost
+    boundary = check_health(CheckPolicy(interval=30, self_preservation=False))
+    assert "lost for good" not in {w.what for w in boundary.witnesses}
     eager = check_health(CheckPolicy(failures_before_critical=1, self_preservation=False))
     assert [w.detail for w in eager.witnesses] == [
         "partition: 5 live instance(s) deregistered and never registered again"]
@@ -163,3 +187,56 @@ def test_fractional_check_intervals_run_at_whole_seconds():
     slow = run(lambda s, seed: Checks(s, seed, policy=CheckPolicy(interval=25)),
                SCENARIOS["crash"])
     assert fast.detect < slow.detect
+
+
+def test_eureka_record_outlives_a_crash_by_two_leases_less_half_a_heartbeat_plus_half_a_run():
+    """E[D] of the registry record = 2 l - h/2 + e/2 (the double-duration lease, then the
+    next eviction run), measured over 60 crash times on a fleet large enough to evict."""
+    e = Eureka
+    delays = [run("eureka", crash(n=10, at=100 + k, horizon=400), seed=k).detect
+              for k in range(60)]
+    assert all(d is not None and 2 * e.lease - e.heartbeat < d <= 2 * e.lease
+               + e.eviction_interval for d in delays)
+    mean = sum(d for d in delays if d is not None) / len(delays)
+    assert abs(mean - (2 * e.lease - e.heartbeat / 2 + e.eviction_interval / 2)) < 2
+
+
+def test_consul_node_agents_unserve_a_partitioned_fleet_without_deregistering_it():
+    """Consul: serfHealth marks the cut-off nodes failed, so their services leave lookups,
+    but each node's agent keeps passing its own checks, so nothing is reaped."""
+    s = partition()  # registry cut off from the fleet over [100, 220)
+    registered = []
+
+    def consul(truth, seed):
+        d = Checks(truth, seed, self_preservation=False, node_agents=True)
+        original = d.detect
+
+        def detect():
+            original()
+            registered.append(len(d.registered()))
+        d.detect = detect
+        return d
+
+    o = run(consul, s)
+    assert o.detector == "thresholds (node agents)"
+    assert o.lost_for_good == 0 and o.dead_served == 0 and set(registered) == {5}
+    assert o.healthy_lost == 5 * 120 and o.listed[99] == o.listed[220] == 5
+    assert set(o.listed[100:220]) == {0}
+    central = run("thresholds", s)  # a central prober with the same rules reaps them all
+    assert central.lost_for_good == 5
+
+
+def test_consul_node_agents_still_reap_a_crashed_instance():
+    o = run(lambda truth, seed: Checks(truth, seed, self_preservation=False,
+                                       node_agents=True), crash())
+    assert o.detect == 20 and o.lost_for_good == 0 and o.listed[-1] == 4
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"node_agents": 1}, "^Checks: node_agents must be a bool, not 1$"),
+    ({"self_preservation": None}, "^Checks: self_preservation must be a bool, not None$"),
+    ({"policy": "strict"}, "^Checks: policy must be an? CheckPolicy, not 'strict'$"),
+])
+def test_checks_names_a_bad_argument(kwargs, message):
+    with pytest.raises(TheoryError, match=message):
+        Checks(crash(), 0, **kwargs)

@@ -1,4 +1,9 @@
-"""Chapter 1's errata: the Rust sketch's health check and scaling, shown wrong by running them."""
+"""Chapter 1's errata and declared stubs of the Rust ``Microservice`` sketch (section 1.2).
+
+``is_healthy`` and ``start_service`` are marked 简化实现 by the theory itself: they are
+declared stubs (``STUBS``), not defects. ``scale`` is an erratum whatever ``start_service``
+does: it calls it n more times instead of reconciling to n running instances.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,9 @@ from msatheory.basics.sketch import (
     Platform,
     SketchMicroservice,
 )
-from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, holds_for_all
+from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, Stub, holds_for_all
 
-__all__ = ["ERRATA", "healthy_in_truth", "run_health_events", "run_scale_calls"]
+__all__ = ["ERRATA", "STUBS", "healthy_in_truth", "run_health_events", "run_scale_calls"]
 
 HEALTH_EVENTS = st.lists(st.sampled_from(["start", "crash", "hang"]), max_size=8)
 SCALE_CALLS = st.lists(st.integers(min_value=0, max_value=6), max_size=6)
@@ -56,34 +61,11 @@ def run_scale_calls(kind: type[SketchMicroservice], calls: Sequence[int]) -> int
     return len(service.platform.running("orders"))
 
 
-def _health_lies(kind: type[SketchMicroservice]) -> Callable[[list[str]], bool]:
-    def lies(events: list[str]) -> bool:
-        service = run_health_events(kind, events)
-        return service.is_healthy() != healthy_in_truth(service)
-
-    return lies
-
-
 def _scale_misses(kind: type[SketchMicroservice]) -> Callable[[list[int]], bool]:
     def misses(calls: list[int]) -> bool:
         return bool(calls) and run_scale_calls(kind, calls) != calls[-1]
 
     return misses
-
-
-def _demonstrate_health() -> Counterexample:
-    events = find(HEALTH_EVENTS, _health_lies(SketchMicroservice), settings=SEARCH)
-    service = run_health_events(SketchMicroservice, events)
-    states = ", ".join(
-        f"{i.id} {'crashed' if i.crashed else f'answers in {i.response_time:g} s'}"
-        for i in service.platform.instances.values()
-    )
-    return Counterexample(
-        f"deploy 'orders', then {events} (instances: {states})",
-        f"is_healthy() is {healthy_in_truth(service)}: no instance answers within "
-        f"{service.health_check.timeout:g} s",
-        f"is_healthy() is {service.is_healthy()}",
-    )
 
 
 def _demonstrate_scale() -> Counterexample:
@@ -98,24 +80,33 @@ def _demonstrate_scale() -> Counterexample:
 
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
-        key="1.is-healthy",
-        concerns="Rust sketch Microservice::is_healthy (section 1.2; Feature 1.2.3, "
-        "Algorithm 3.2.2)",
-        wrong="It always returns true, so a service none of whose instances answers is "
-        "reported healthy and no health check can ever act on it.",
-        demonstrate=_demonstrate_health,
-        verify_corrected=lambda: holds_for_all(
-            HEALTH_EVENTS, _health_lies(CorrectedMicroservice)
-        ),
-        corrected_by="msatheory.basics.sketch.CorrectedMicroservice.is_healthy",
-    ),
-    Erratum(
         key="1.scale",
         concerns="Rust sketch Microservice::scale (section 1.2; Feature 1.2.4)",
-        wrong="Calling scale(n) starts n more instances every time instead of converging to n "
-        "replicas, so repeating a call multiplies the fleet and scale(0) never scales down.",
+        wrong="Whatever the stub start_service does, scale(n) calls it n more times without "
+        "looking at what runs, so it adds n instances instead of reconciling to n: repeating "
+        "a call multiplies the fleet and scale(0) never scales down.",
         demonstrate=_demonstrate_scale,
         verify_corrected=lambda: holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),
         corrected_by="msatheory.basics.sketch.CorrectedMicroservice.scale",
+    ),
+)
+
+STUBS: tuple[Stub, ...] = (
+    Stub(
+        key="1.is-healthy",
+        concerns="Rust sketch Microservice::is_healthy (section 1.2; Feature 1.2.3, "
+        "Algorithm 3.2.2)",
+        declared="简化实现：总是返回true",
+        stands_for="It must report whether some instance of the service answers its health "
+        "probe within the timeout.",
+        modelled_by="msatheory.basics.sketch.CorrectedMicroservice.is_healthy",
+    ),
+    Stub(
+        key="1.start-service",
+        concerns="Rust sketch Microservice::start_service (section 1.2; Feature 1.2.4)",
+        declared="简化实现",
+        stands_for="It must start one more instance of the service on the platform and "
+        "report the instance, or the error that stopped it.",
+        modelled_by="msatheory.basics.sketch.Platform.start",
     ),
 )

@@ -18,12 +18,14 @@ from typing import NamedTuple
 import networkx as nx
 
 from msatheory.basics.model import Architecture
+from msatheory.errors import TheoryError
 from msatheory.theory import Kind, get
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
     "CYCLE_LIMIT",
+    "FAILURE_EVENTS",
     "FailureImpact",
     "Tangle",
     "blast_radii",
@@ -34,6 +36,7 @@ __all__ = [
     "check_independent_scaling",
     "check_technology_diversity",
     "dependency_tangles",
+    "edges_to_soften",
     "failure_impact",
     "shared_datastores",
     "shared_deployment_units",
@@ -43,6 +46,10 @@ __all__ = [
 
 #: Most elementary cycles listed per tangle (:func:`dependency_tangles`).
 CYCLE_LIMIT = 100
+
+#: What fails (Feature 1.2.3): one ``instance`` (a machine, a process: its replicas
+#: answer instead) or the whole ``service`` (a bug or a bad release fails every replica).
+FAILURE_EVENTS = ("instance", "service")
 
 
 class Tangle(NamedTuple):
@@ -230,25 +237,74 @@ def shared_deployment_units(arch: Architecture) -> dict[str, list[str]]:
     }
 
 
-def blast_radius(arch: Architecture, service: str) -> frozenset[str]:
-    """The services that fail with ``service``: all that transitively call it (Feature 1.2.3).
+def _event(event: str) -> str:
+    if event not in FAILURE_EVENTS:
+        raise TheoryError(f"failure: event must be one of {', '.join(FAILURE_EVENTS)}, "
+                          f"not {event!r}")
+    return event
 
+
+def blast_radius(arch: Architecture, service: str, event: str = "service") -> frozenset[str]:
+    """The services that fail with ``service`` (Feature 1.2.3): those that reach it by hard calls.
+
+    A failure crosses a hard call only (:attr:`~msatheory.basics.model.Call.hard`: a
+    synchronous call with no timeout and fallback); a soft call degrades its caller
+    and an asynchronous one buffers. An ``"instance"`` failure of a service with two
+    or more replicas fails nothing (the others answer); a ``"service"`` failure (a bug,
+    a bad release) fails every replica, so replicas do not help.
+
+    Parameters
+    ----------
+    arch : Architecture
+        The architecture.
+    service : str
+        The service that fails.
+    event : str
+        ``"service"`` (default) or ``"instance"`` (:data:`FAILURE_EVENTS`).
+
+    Returns
+    -------
+    frozenset of str
+        The other services that fail with it.
+
+    Raises
+    ------
+    TheoryError
+        When ``arch`` has no such service, or ``event`` is neither.
+
+    Examples
+    --------
     >>> from msatheory.basics.examples import tangled_shop
     >>> shop = tangled_shop()
     >>> sorted(blast_radius(shop, "stock"))
     ['orders', 'web']
+
+    Notes
+    -----
+    For u ≠ v, when u reaches v by hard calls and v does not reach u (they are not on
+    one cycle), R(v) ⊇ R(u) ∪ {u}: a callee's radius holds its callers and theirs. On
+    a cycle the inclusion fails: u ∈ R(v) and v ∈ R(u), but v ∉ R(v).
+
+    References
+    ----------
+    .. [1] Feature 1.2.3 of the theory (故障隔离).
+    .. [2] M. T. Nygard, *Release It!*, 2nd ed., 2018, ch. 4-5: cascading failures,
+       timeouts and fallbacks.
     """
     arch.service(service)
-    return frozenset(nx.ancestors(arch.call_graph, service))
+    if _event(event) == "instance" and arch.services[service].replicas >= 2:
+        return frozenset()
+    return frozenset(nx.ancestors(arch.hard_graph, service))
 
 
 class FailureImpact(NamedTuple):
-    """What one failing service takes down (Feature 1.2.3)."""
+    """What one failure takes down (Feature 1.2.3): ``event`` is ``"instance"`` or ``"service"``."""
 
     failing: str
     failed: frozenset[str]
     entry_points_down: frozenset[str]
     entry_points_up: frozenset[str]
+    event: str = "service"
 
     @property
     def system_down(self) -> bool:
@@ -256,8 +312,11 @@ class FailureImpact(NamedTuple):
         return not self.entry_points_up
 
 
-def failure_impact(arch: Architecture, service: str) -> FailureImpact:
+def failure_impact(arch: Architecture, service: str, event: str = "service") -> FailureImpact:
     """The services and entry points that fail when ``service`` fails (Feature 1.2.3).
+
+    An instance failure of a replicated service fails nothing; otherwise the service and
+    its blast radius (:func:`blast_radius`) fail.
 
     >>> from msatheory.basics.examples import tangled_shop
     >>> shop = tangled_shop()
@@ -265,23 +324,24 @@ def failure_impact(arch: Architecture, service: str) -> FailureImpact:
     >>> sorted(impact.failed), impact.system_down
     (['web'], True)
     """
-    failed = blast_radius(arch, service) | {service}
+    survived = _event(event) == "instance" and arch.service(service).replicas >= 2
+    failed = frozenset() if survived else blast_radius(arch, service) | {service}
     return FailureImpact(
-        service, failed, arch.entry_points & failed, arch.entry_points - failed
+        service, failed, arch.entry_points & failed, arch.entry_points - failed, event
     )
 
 
 def _failure_reach(arch: Architecture) -> tuple[dict[str, int], list[str]]:
-    """Every service's blast radius size, and the single points of failure.
+    """Every service's blast radius size (service failure), and the single points of failure.
 
-    One pass over the condensation of the call graph in topological order: the
+    One pass over the condensation of the hard call graph in topological order: the
     services that fail with a tangle are its members plus all that fail with its
     callers, kept as a bit set over the sorted names. Linear in services and calls,
     up to word-sized bit operations.
     """
     names = sorted(arch.services)
     bit = {name: 1 << i for i, name in enumerate(names)}
-    tangles = nx.condensation(arch.call_graph)
+    tangles = nx.condensation(arch.hard_graph)
     failing: dict[int, int] = {}
     for tangle in nx.topological_sort(tangles):
         failing[tangle] = sum(bit[s] for s in tangles.nodes[tangle]["members"])
@@ -300,7 +360,10 @@ def blast_radii(arch: Architecture) -> dict[str, int]:
 
 
 def single_points_of_failure(arch: Architecture) -> list[str]:
-    """Services whose failure alone reaches every entry point, so no client is served.
+    """Services whose service failure alone reaches every entry point by hard calls.
+
+    This is the raw analysis: :func:`check_fault_isolation` accepts the only entry point
+    among them when it is replicated (the trade-off of Pattern 4.3.1).
 
     >>> from msatheory.basics.examples import tangled_shop
     >>> shop = tangled_shop()
@@ -308,6 +371,24 @@ def single_points_of_failure(arch: Architecture) -> list[str]:
     ['orders', 'stock', 'web']
     """
     return _failure_reach(arch)[1]
+
+
+def edges_to_soften(arch: Architecture, service: str) -> list[tuple[str, str]]:
+    """The hard calls into ``service``, ``(caller, service)``: give each a timeout and a
+    fallback, or make it asynchronous, and a failure of ``service`` fails no caller.
+
+    >>> from msatheory.basics.examples import tangled_shop
+    >>> edges_to_soften(tangled_shop(), "orders")
+    [('stock', 'orders'), ('web', 'orders')]
+    """
+    arch.service(service)
+    return sorted((caller, service) for caller in arch.hard_graph.predecessors(service))
+
+
+def _accepted_entry(arch: Architecture, service: str) -> bool:
+    """Whether ``service`` is the only entry point and replicated: the trade-off of
+    Pattern 4.3.1, a single point of failure for service failures only."""
+    return arch.entry_points == {service} and arch.services[service].replicas >= 2
 
 
 def _cycle_witnesses(arch: Architecture, shown: int = 3) -> list[Witness]:
@@ -344,9 +425,10 @@ def _shared_unit_witnesses(arch: Architecture, consequence: str) -> list[Witness
 def check_independence(arch: Architecture) -> Verdict:
     """Axiom 1.1.1 (微服务独立性): every service can be deployed, scaled and replaced alone.
 
-    Three things bind services together: a cycle of synchronous calls (no member
-    can change its API or start without the others), a shared data store (a schema
-    change must be released in lock step) and a shared deployment unit.
+    Three things bind services together: a cycle of synchronous calls (no member can
+    be deployed or change its API without the others; start-up can still be ordered,
+    or retried), a shared data store (a schema change must be released in lock step)
+    and a shared deployment unit (its services ship together).
 
     Parameters
     ----------
@@ -437,8 +519,9 @@ def check_autonomy(arch: Architecture) -> Verdict:
 def check_technology_diversity(arch: Architecture) -> Verdict:
     """Feature 1.2.2 (技术多样性): each service can choose its own stack.
 
-    Services packaged in one deployment unit share a runtime, so none of them can
-    choose alone.
+    Services packaged in one deployment unit ship together (they may still run apart):
+    none of them can change its stack, or the stack's version, without releasing the
+    others.
 
     Parameters
     ----------
@@ -467,7 +550,7 @@ def check_technology_diversity(arch: Architecture) -> Verdict:
     mix = ", ".join(f"{tech} ({n})" for tech, n in sorted(stacks.items()))
     return Verdict(
         get(Kind.FEATURE, "1.2.2"),
-        _shared_unit_witnesses(arch, "they must share one runtime"),
+        _shared_unit_witnesses(arch, "none changes its stack without releasing the others"),
         f"{counted(len(stacks), 'stack')} across {len(arch.services)} services: {mix}.",
     )
 
@@ -475,10 +558,19 @@ def check_technology_diversity(arch: Architecture) -> Verdict:
 def check_fault_isolation(arch: Architecture) -> Verdict:
     """Feature 1.2.3 (故障隔离): no single service's failure takes down the whole system.
 
-    A failing service fails every service that transitively calls it
-    synchronously (its blast radius). The system is down for clients when every
-    entry point has failed; a service that can cause that is a single point of
-    failure. Asynchronous topics buffer, so they do not spread failure here.
+    A failure crosses hard calls only (synchronous, no timeout and fallback): a service
+    fails with every service it reaches by hard calls; a soft call degrades its caller
+    and an asynchronous one buffers. The system is down when every entry point has
+    failed. Two events differ: an instance failure, which a service of two or more
+    replicas survives, and a service failure (a bug, a bad release), which fails
+    every replica.
+
+    The verdict fails on each service whose service failure reaches every entry point
+    through hard calls (soften the calls into it), and on the only entry point when it
+    has one replica (one instance failing stops every client). The only entry point with
+    two or more replicas is the trade-off Pattern 4.3.1 accepts (one gateway is one
+    place for a release to break every client); the summary states it, and one gateway
+    per client type (Pattern 4.3.2) or cells reduce it.
 
     Parameters
     ----------
@@ -488,9 +580,9 @@ def check_fault_isolation(arch: Architecture) -> Verdict:
     Returns
     -------
     Verdict
-        On Feature 1.2.3, with one ``"single point of failure"`` witness per service
-        whose failure alone reaches every entry point (``involves``: that service).
-        The summary names the largest blast radius.
+        On Feature 1.2.3, with one ``"single point of failure"`` witness per such service
+        (``involves``: that service; ``detail``: the hard calls to soften, or the replicas
+        to add). The summary names the largest blast radius and any accepted entry point.
 
     Examples
     --------
@@ -499,32 +591,50 @@ def check_fault_isolation(arch: Architecture) -> Verdict:
     >>> verdict = check_fault_isolation(shop)
     >>> [w.involves for w in verdict.witnesses]
     [('orders',), ('stock',), ('web',)]
+    >>> from msatheory.basics.model import Architecture, Call, Service
+    >>> soft = Architecture([Service("web", calls=(Call("stock", timeout=0.5,
+    ...                                                  fallback="cached stock"),),
+    ...                              replicas=2, exposed=True), Service("stock")])
+    >>> check_fault_isolation(soft).holds
+    True
 
     See Also
     --------
-    blast_radius, failure_impact, single_points_of_failure
+    blast_radius, failure_impact, single_points_of_failure, edges_to_soften
 
     References
     ----------
-    .. [1] Feature 1.2.3 of the theory (故障隔离).
+    .. [1] Feature 1.2.3 of the theory (故障隔离); Patterns 4.3.1 and 4.3.2.
     .. [2] B. Treynor Sloss et al., "The Calculus of Service Availability", *ACM Queue*
        15(2), 2017: a service is no more available than its critical dependencies.
+    .. [3] M. T. Nygard, *Release It!*, 2nd ed., 2018: timeouts, fallbacks, bulkheads.
     """
     entries = _some(sorted(arch.entry_points))
     radius, spofs = _failure_reach(arch)
-    witnesses = [
-        Witness("single point of failure", (s,),
-                f"a failure of {s} ({_replicas(arch.services[s].replicas)}) reaches every "
-                f"entry point ({entries})")
-        for s in spofs
-    ]
+    witnesses, accepted = [], []
+    for s in spofs:
+        replicas = arch.services[s].replicas
+        if _accepted_entry(arch, s):
+            accepted.append(s)
+        elif arch.entry_points == {s}:
+            witnesses.append(Witness(
+                "single point of failure", (s,),
+                f"{s}, the only entry point, has {_replicas(replicas)}: one instance "
+                "failing stops every client; run 2 or more"))
+        else:
+            edges = ", ".join(f"{u} → {v}" for u, v in edges_to_soften(arch, s))
+            witnesses.append(Witness(
+                "single point of failure", (s,),
+                f"a failure of {s} ({_replicas(replicas)}) reaches every entry point "
+                f"({entries}) by hard calls: soften {edges}"))
     worst = max(sorted(radius), key=lambda s: radius[s])
-    return Verdict(
-        get(Kind.FEATURE, "1.2.3"),
-        witnesses,
-        f"Largest blast radius: {worst} ({radius[worst]} of {len(arch.services) - 1} other "
-        "services depend on it).",
-    )
+    summary = (f"Largest blast radius: {worst} ({radius[worst]} of {len(arch.services) - 1} "
+               "other services fail with it).")
+    for s in accepted:
+        summary += (f" Trade-off (Pattern 4.3.1): {s}, the only entry point, survives an "
+                    f"instance failure ({_replicas(arch.services[s].replicas)}), not a "
+                    "service failure (Pattern 4.3.2 or cells reduce it).")
+    return Verdict(get(Kind.FEATURE, "1.2.3"), witnesses, summary)
 
 
 def check_independent_scaling(arch: Architecture) -> Verdict:

@@ -12,6 +12,8 @@ import networkx as nx
 from msatheory.errors import (
     TheoryError,
     require_count,
+    require_distinct,
+    require_duration,
     require_instance,
     require_name,
     require_names,
@@ -19,8 +21,10 @@ from msatheory.errors import (
 from msatheory.theory.render import counted
 
 __all__ = [
+    "CALL_KINDS",
     "DATASTORE_KINDS",
     "Architecture",
+    "Call",
     "Channel",
     "Datastore",
     "Microservice",
@@ -49,19 +53,80 @@ class Datastore:
                               f"{', '.join(DATASTORE_KINDS)}, not {self.kind!r}")
 
 
+#: How a service reaches another: ``sync`` (request and wait), ``async`` (send and go on,
+#: through a queue or a one-way message) or ``monitoring`` (watch: no dependency).
+CALL_KINDS = ("sync", "async", "monitoring")
+
+
 @dataclass(frozen=True)
+class Call:
+    """One call of a service to another (Def 1.1.2's C), and whether a failure crosses it.
+
+    A ``sync`` call is **hard** unless it carries both a ``timeout`` (seconds) and a
+    ``fallback`` (what the caller answers instead: a cached copy, a default, a partial
+    page): a hard call fails its caller when the callee fails, a soft one degrades it.
+    ``async`` and ``monitoring`` calls are always soft. ``retries`` is how often the caller
+    tries again; it never makes a call soft (retrying a dead service still fails), and
+    chapter 5's circuit breaker builds on it.
+
+    >>> Call("cart").hard, Call("cart", timeout=0.5, fallback="cached cart").hard
+    (True, False)
+    >>> Call("mail", kind="async").hard
+    False
+    """
+
+    to: str
+    kind: str = "sync"
+    timeout: float | None = None
+    retries: int = 0
+    fallback: str = ""
+
+    def __post_init__(self) -> None:
+        require_name("call", "to", self.to)
+        owner = f"call to {self.to!r}"
+        if self.kind not in CALL_KINDS:
+            raise TheoryError(f"{owner}: kind must be one of {', '.join(CALL_KINDS)}, "
+                              f"not {self.kind!r}")
+        if self.timeout is not None:
+            object.__setattr__(self, "timeout",
+                               require_duration(owner, "timeout", self.timeout, positive=True))
+        require_count(owner, "retries", self.retries)
+        if self.fallback:
+            require_name(owner, "fallback", self.fallback)
+        elif not isinstance(self.fallback, str):
+            raise TheoryError(f"{owner}: fallback must be a string, not {self.fallback!r}")
+
+    @property
+    def hard(self) -> bool:
+        """True for a synchronous call without both a timeout and a fallback: a failure of
+        the callee fails the caller."""
+        return self.kind == "sync" and not (self.timeout is not None and self.fallback)
+
+    @classmethod
+    def of(cls, owner: str, value: object) -> Call:
+        """``value`` as a call: a :class:`Call` as it is, a name as a hard synchronous call."""
+        if isinstance(value, Call):
+            return value
+        return cls(require_name(owner, "each call", value))
+
+
+@dataclass(frozen=True, init=False)
 class Service:
     """One service s of S, with what Def 1.1.1 and Def 1.1.2 say it has.
 
-    ``calls`` are synchronous dependencies (request and wait), ``publishes`` and
-    ``subscribes`` asynchronous topics. ``monitors`` are the services and data stores
-    it watches (health checks, metrics, telemetry): communication, but no dependency,
-    so no checker counts them. ``deployment`` names the unit the service ships in; by
-    default each service is its own unit.
+    ``calls`` are its calls to other services, each a :class:`Call` (a name given here
+    is a hard synchronous call: request and wait, no timeout, no fallback);
+    ``publishes`` and ``subscribes`` asynchronous topics. ``monitors`` are the services
+    and data stores it watches (health checks, metrics, telemetry): communication, but
+    no dependency, so no checker counts them. ``deployment`` names the unit the service
+    ships in; by default each service is its own unit.
+
+    >>> Service("web", calls=("cart",)).calls
+    (Call(to='cart', kind='sync', timeout=None, retries=0, fallback=''),)
     """
 
     name: str
-    calls: tuple[str, ...] = ()
+    calls: tuple[Call, ...] = ()
     publishes: tuple[str, ...] = ()
     subscribes: tuple[str, ...] = ()
     interfaces: tuple[str, ...] = ()
@@ -73,18 +138,45 @@ class Service:
     exposed: bool = False
     deployment: str = ""
 
-    def __post_init__(self) -> None:
-        require_name("service", "name", self.name)
-        owner = f"service {self.name!r}"
-        for list_field in ("calls", "publishes", "subscribes", "interfaces", "datastores",
-                           "monitors"):
-            names = require_names(owner, list_field, getattr(self, list_field))
-            object.__setattr__(self, list_field, names)
-        if self.name in self.calls:
+    def __init__(
+        self,
+        name: str,
+        calls: Iterable[str | Call] = (),
+        publishes: Iterable[str] = (),
+        subscribes: Iterable[str] = (),
+        interfaces: Iterable[str] = (),
+        datastores: Iterable[str] = (),
+        monitors: Iterable[str] = (),
+        technology: str = "",
+        replicas: int = 1,
+        healthcheck: bool = False,
+        exposed: bool = False,
+        deployment: str = "",
+    ) -> None:
+        require_name("service", "name", name)
+        owner = f"service {name!r}"
+        put = object.__setattr__
+        put(self, "name", name)
+        for list_field, value in (("publishes", publishes), ("subscribes", subscribes),
+                                  ("interfaces", interfaces), ("datastores", datastores),
+                                  ("monitors", monitors)):
+            put(self, list_field, require_names(owner, list_field, value))
+        if isinstance(calls, str | bytes) or not isinstance(calls, Iterable):
+            raise TheoryError(f"{owner}: calls must be a list of names or Calls, not {calls!r}")
+        put(self, "calls", tuple(Call.of(owner, call) for call in calls))
+        require_distinct(owner, "calls", self.callees)
+        if name in self.callees:
             raise TheoryError(f"{owner} calls itself")
-        require_count(owner, "replicas", self.replicas)
-        if not self.deployment:
-            object.__setattr__(self, "deployment", self.name)
+        put(self, "technology", technology)
+        put(self, "replicas", require_count(owner, "replicas", replicas))
+        put(self, "healthcheck", healthcheck)
+        put(self, "exposed", exposed)
+        put(self, "deployment", deployment or name)
+
+    @property
+    def callees(self) -> tuple[str, ...]:
+        """The names of the services it calls, of every kind, in order."""
+        return tuple(call.to for call in self.calls)
 
 
 class Channel(NamedTuple):
@@ -149,7 +241,7 @@ class Architecture:
                 raise TheoryError(f"{name}: two data stores are named {store.name!r}")
             self.datastores[store.name] = store
         for service in self.services.values():
-            for callee in service.calls:
+            for callee in service.callees:
                 if callee not in self.services:
                     raise TheoryError(
                         f"{name}: service {service.name!r} calls {callee!r}, "
@@ -168,7 +260,7 @@ class Architecture:
     def __repr__(self) -> str:
         return (
             f"Architecture({self.name!r}: {counted(len(self.services), 'service')}, "
-            f"{counted(self.call_graph.number_of_edges(), 'call')}, "
+            f"{counted(sum(c.via == 'call' for c in self.channels), 'call')}, "
             f"{counted(len(self.datastores), 'data store')})"
         )
 
@@ -184,11 +276,13 @@ class Architecture:
 
     @cached_property
     def channels(self) -> tuple[Channel, ...]:
-        """C: every synchronous call and every publisher-to-subscriber topic, sorted."""
+        """C: every synchronous or asynchronous call and every publisher-to-subscriber topic,
+        sorted (monitoring calls are kept out, like ``monitors``)."""
         found = {
-            Channel(s.name, callee, "sync", "call")
+            Channel(s.name, call.to, call.kind, "call")
             for s in self.services.values()
-            for callee in s.calls
+            for call in s.calls
+            if call.kind != "monitoring"
         }
         publishers: dict[str, set[str]] = {}
         subscribers: dict[str, set[str]] = {}
@@ -208,26 +302,31 @@ class Architecture:
 
     @cached_property
     def network(self) -> nx.DiGraph:
-        """N: services as nodes; an edge wherever a channel runs, marked ``sync`` and ``topics``."""
+        """N: services as nodes; an edge wherever a channel runs, marked ``sync`` (a
+        synchronous call), ``hard`` (a hard one, :attr:`Call.hard`) and ``topics``."""
         graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         for s in self.services.values():
             graph.add_node(s.name, technology=s.technology, replicas=s.replicas)
         sync: set[tuple[str, str]] = set()
+        hard = {(s.name, call.to) for s in self.services.values() for call in s.calls
+                if call.hard}
         topics: dict[tuple[str, str], list[str]] = {}
         for channel in self.channels:
             edge = (channel.source, channel.target)
             if channel.mode == "sync":
                 sync.add(edge)
             topics.setdefault(edge, [])
-            if channel.mode == "async":
+            if channel.mode == "async" and channel.via != "call":
                 topics[edge].append(channel.via)
-        graph.add_edges_from((u, v, {"sync": (u, v) in sync, "topics": tuple(via)})
+        graph.add_edges_from((u, v, {"sync": (u, v) in sync, "hard": (u, v) in hard,
+                                     "topics": tuple(via)})
                              for (u, v), via in topics.items())
         return nx.freeze(graph)
 
     @cached_property
     def call_graph(self) -> nx.DiGraph:
-        """The synchronous part of N: an edge from each caller to each service it calls."""
+        """The synchronous part of N: an edge from each caller to each service it calls
+        synchronously, hard or soft (Axiom 1.1.1: either way it depends on the API)."""
         graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         graph.add_nodes_from(self.network.nodes(data=True))
         graph.add_edges_from((u, v, data) for u, v, data in self.network.edges(data=True)
@@ -235,11 +334,22 @@ class Architecture:
         return nx.freeze(graph)
 
     @cached_property
+    def hard_graph(self) -> nx.DiGraph:
+        """The hard part of N (Feature 1.2.3): an edge from each caller to each service it
+        calls synchronously with no timeout and fallback, the only edges a failure crosses."""
+        graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
+        graph.add_nodes_from(self.network.nodes(data=True))
+        graph.add_edges_from((u, v, data) for u, v, data in self.network.edges(data=True)
+                             if data["hard"])
+        return nx.freeze(graph)
+
+    @cached_property
     def monitoring(self) -> tuple[tuple[str, str], ...]:
         """Each ``(watcher, watched)`` pair: monitoring links, kept out of N and every
         dependency a checker counts."""
-        return tuple(sorted((s.name, watched) for s in self.services.values()
-                            for watched in s.monitors))
+        return tuple(sorted({(s.name, watched) for s in self.services.values()
+                             for watched in (*s.monitors, *(c.to for c in s.calls
+                                                            if c.kind == "monitoring"))}))
 
     @cached_property
     def data_layer(self) -> dict[str, frozenset[str]]:

@@ -3,7 +3,9 @@
 The port keeps the sketch's behaviour, defects included; :class:`Platform` stands
 for the machines that ``start_service`` starts instances on, so what the sketch
 does to them can be observed. :class:`CorrectedMicroservice` keeps the sketch's
-interface and fixes the two defects the errata show.
+interface, fixes the defect of ``scale`` (erratum ``1.scale``) and models what the
+declared stub ``is_healthy`` stands for; :meth:`Platform.start` models the declared stub
+``start_service`` (``msatheory.basics.errata.STUBS``).
 """
 
 from __future__ import annotations

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from msatheory.basics.model import Architecture, Service
+from msatheory.basics.model import Architecture, Call, Service
 
-__all__ = ["architectures"]
+__all__ = ["architectures", "calls_to"]
+
+
+def calls_to(callee: str) -> st.SearchStrategy[str | Call]:
+    """A call to ``callee``: mostly a bare name (a hard sync call), else a soft sync call,
+    an async call, a sync call with only a timeout or with retries (still hard), or a
+    monitoring call."""
+    return st.one_of(
+        st.just(callee), st.just(callee),
+        st.just(Call(callee, timeout=0.5, fallback="cached")),
+        st.just(Call(callee, kind="async")),
+        st.just(Call(callee, timeout=1.0, retries=2)),
+        st.just(Call(callee, kind="monitoring")),
+    )
 
 
 @st.composite
 def architectures(draw: st.DrawFn, max_services: int = 8, acyclic: bool = False) -> Architecture:
     """Architectures of 1 to ``max_services`` services named s0, s1, ...
 
-    Calls, topics, data stores (from a small shared pool, so sharing happens),
+    Calls (hard and soft, :func:`calls_to`), topics, data stores (from a small shared
+    pool, so sharing happens),
     deployment units, replicas and exposure are all drawn. With ``acyclic``, a
     service only calls services with a higher number, so there is no call cycle.
     """
@@ -26,7 +40,8 @@ def architectures(draw: st.DrawFn, max_services: int = 8, acyclic: bool = False)
         services.append(
             Service(
                 name,
-                calls=draw(st.lists(st.sampled_from(callees), unique=True, max_size=3).map(tuple))
+                calls=tuple(draw(calls_to(c)) for c in draw(
+                    st.lists(st.sampled_from(callees), unique=True, max_size=3)))
                 if callees else (),
                 publishes=draw(topics),
                 subscribes=draw(topics),

@@ -1,6 +1,7 @@
 """The architecture file: a documented JSON Schema, and a loader into the chapter 1 and 2 models.
 
-The file (YAML or JSON) lists services with their calls, topics, data stores,
+The file (YAML or JSON) lists services with their calls (a name, a hard synchronous
+call; or a mapping ``{to, kind, timeout, retries, fallback}``), topics, data stores,
 monitoring links, health checks and exposure (Def 1.1.2), an optional gateway
 (Pattern 4.3.1), and optionally each service's functions, interfaces and data
 entities with their domains (Def 2.1.1, Def 2.3.1). The schema, :data:`SCHEMA`, says
@@ -26,7 +27,7 @@ from typing import Any
 
 import fastjsonschema
 
-from msatheory.basics.model import Architecture, Datastore, Service
+from msatheory.basics.model import Architecture, Call, Datastore, Service
 from msatheory.check.source import Location, Source, kind_of, shorten, where
 from msatheory.check.system import Deployed, Finding, Inference, System
 from msatheory.check.technologies import recognise
@@ -114,8 +115,12 @@ def _problem(error: Any) -> str:
         return f"must be at least {expected}, not {value}"
     if kind == "enum":
         return f"must be one of {', '.join(map(str, expected))}, not {kind_of(value)}"
+    if kind == "exclusiveMinimum":
+        return f"must be more than {expected}, not {value}"
     if kind == "oneOf":
-        return f"must be a name or a mapping with a name, not {kind_of(value)}"
+        key = "to" if any("to" in option.get("properties", {}) for option in expected) \
+            else "name"
+        return f"must be a name or a mapping with {key!r}, not {kind_of(value)}"
     return shorten(error.message, 200)
 
 
@@ -229,13 +234,19 @@ def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
     )
 
 
+def _callee(item: str | Mapping[str, Any]) -> str:
+    """The service a call names: the name itself, or its ``to``."""
+    return item if isinstance(item, str) else item["to"]
+
+
 def _self_calls(source: Source, specs: Mapping[str, Mapping[str, Any]]) -> set[Finding]:
     """A finding for each service that lists itself among its calls (left out of the model)."""
     return {
-        Finding("self-call", source.place(("services", name, "calls", spec["calls"].index(name))),
+        Finding("self-call", source.place(("services", name, "calls", i)),
                 f"{name} calls itself: a self-call is not a dependency between services, so "
                 "it makes no edge")
-        for name, spec in specs.items() if name in spec.get("calls", ())
+        for name, spec in specs.items()
+        for i, item in enumerate(spec.get("calls", ())) if _callee(item) == name
     }
 
 
@@ -250,7 +261,13 @@ def _check_references(source: Source, specs: Mapping[str, Mapping[str, Any]],
     used = {store for spec in specs.values() for store in spec.get("datastores", ())}
     watchable = {*specs, *(stores if stores is not None else used)}
     for name, spec in specs.items():
-        for i, callee in enumerate(spec.get("calls", ())):
+        seen: set[str] = set()
+        for i, item in enumerate(spec.get("calls", ())):
+            callee = _callee(item)
+            if callee in seen:
+                raise source.error(("services", name, "calls", i),
+                                   f"{name} calls {callee!r} twice: give each callee one call")
+            seen.add(callee)
             if callee != name and callee not in specs:
                 raise source.error(("services", name, "calls", i),
                                    f"{name} calls {callee!r}, which is not a service of this "
@@ -287,7 +304,7 @@ def _names(items: Iterable[str | Mapping[str, Any]]) -> tuple[str, ...]:
 def _service(name: str, spec: Mapping[str, Any], exposed: bool) -> Service:
     return Service(
         name,
-        calls=tuple(callee for callee in spec.get("calls", ()) if callee != name),
+        calls=tuple(_call(item) for item in spec.get("calls", ()) if _callee(item) != name),
         publishes=tuple(spec.get("publishes", ())),
         subscribes=tuple(spec.get("subscribes", ())),
         interfaces=_names(spec.get("interfaces", ())),
@@ -299,6 +316,14 @@ def _service(name: str, spec: Mapping[str, Any], exposed: bool) -> Service:
         exposed=exposed or spec.get("exposed", False),
         deployment=spec.get("deployment", ""),
     )
+
+
+def _call(item: str | Mapping[str, Any]) -> Call:
+    """A call of the file as a model :class:`Call` (a name is a hard synchronous call)."""
+    if isinstance(item, str):
+        return Call(item)
+    return Call(item["to"], kind=item.get("kind", "sync"), timeout=item.get("timeout"),
+                retries=item.get("retries", 0), fallback=item.get("fallback", ""))
 
 
 def _design(source: Source, specs: Mapping[str, Mapping[str, Any]], name: str) -> Design | None:

@@ -21,6 +21,7 @@ from msatheory.basics.features import (
     shared_datastores,
     single_points_of_failure,
 )
+from msatheory.basics.model import Call
 from msatheory.check.system import System
 from msatheory.discovery.coverage import unchecked_services
 from msatheory.gateway.entry import gateway_bypass
@@ -66,7 +67,7 @@ class Report:
 
     @cached_property
     def blast_radius(self) -> dict[str, int]:
-        """For each service, how many services transitively call it (Feature 1.2.3)."""
+        """For each service, how many fail with it by hard calls (Feature 1.2.3)."""
         return blast_radii(self.system.architecture)
 
     def as_dict(self) -> dict[str, object]:
@@ -78,7 +79,7 @@ class Report:
             "name": arch.name,
             "holds": self.holds,
             "services": {
-                name: {"calls": list(s.calls), "publishes": list(s.publishes),
+                name: {"calls": [_call(c) for c in s.calls], "publishes": list(s.publishes),
                        "subscribes": list(s.subscribes), "datastores": list(s.datastores),
                        "monitors": list(s.monitors), "healthcheck": s.healthcheck,
                        "exposed": s.exposed, "replicas": s.replicas,
@@ -114,20 +115,24 @@ class Report:
 
     def _lines(self) -> list[str]:
         system, arch = self.system, self.system.architecture
-        calls = arch.call_graph.number_of_edges()
+        calls = sum(len(s.calls) for s in arch.services.values())
+        soft = sum(not c.hard for s in arch.services.values() for c in s.calls)
         topics = len({c.via for c in arch.channels if c.mode == "async"})
         gateways = ", ".join(system.gateways) or "none named"
         counts = ", ".join(counted(n, what) for n, what in (
             (len(arch.services), "service"), (calls, "call"), (topics, "topic"),
             (len(arch.datastores), "data store"))
             + ((len(arch.monitoring), "monitoring link"),) * bool(arch.monitoring))
+        if soft:
+            counts = counts.replace(counted(calls, "call"),
+                                    f"{counted(calls, 'call')} ({soft} soft)", 1)
         lines = [f"{arch.name}: {system.file} ({system.origin})",
                  f"  {counts}; gateway: {gateways}", ""]
         for verdict in self.verdicts:
             mark = "ok  " if verdict.holds else "FAIL"
             lines.append(f"{mark} {verdict.statement}: {verdict.summary}")
             lines += _capped([f"       - {w}" for w in verdict.witnesses], "witnesses")
-        lines += ["", "Blast radius (services that fail with each), largest first:"]
+        lines += ["", "Blast radius (services that fail with each by hard calls), largest first:"]
         ranked = sorted(self.blast_radius.items(), key=lambda kv: (-kv[1], kv[0]))
         width = max(len(name) for name, _ in ranked[:SHOWN])
         lines += _capped([f"  {name:<{width}}  {count}" for name, count in ranked], "services")
@@ -152,6 +157,12 @@ class Report:
         lines += ["", f"{len(self.verdicts)} statements checked: "
                       f"{len(self.verdicts) - failed} hold, {failed} violated."]
         return lines
+
+
+def _call(call: Call) -> dict[str, object]:
+    """A call in the JSON report: the file's mapping form, every key given, and ``hard``."""
+    return {"to": call.to, "kind": call.kind, "timeout": call.timeout,
+            "retries": call.retries, "fallback": call.fallback, "hard": call.hard}
 
 
 def _tangle(tangle: Tangle) -> dict[str, object]:

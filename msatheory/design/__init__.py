@@ -14,7 +14,8 @@ Def 2.2.1-2.2.2, Def 2.3.1 and Principle 2.3.1.
   its coupling graph (:mod:`.coupling`, :mod:`.decomposition`) and the cut measured
   (:mod:`.quality`);
 * the theory's Go ``ServiceDesign`` sketch as written (:mod:`.sketch`) and its
-  :data:`ERRATA`; the workbook's online shop (:mod:`.examples`).
+  :data:`ERRATA`, and the one body it declares 简化实现 (``mergeService``) in
+  :data:`STUBS`; the workbook's online shop (:mod:`.examples`).
 """
 
 from msatheory._lazy import lazy
@@ -22,6 +23,7 @@ from msatheory._lazy import lazy
 __all__ = [
     "CHECKS",
     "ERRATA",
+    "STUBS",
     "Access",
     "Boundary",
     "BoundedContext",
@@ -57,7 +59,7 @@ __getattr__, __dir__ = lazy(__name__, {
     ),
     "context_map": ("ContextMap", "ContextRelationship", "Pattern", "check_context_map"),
     "domain": ("BoundedContext", "Domain", "Relation", "Rule"),
-    "errata": ("ERRATA",),
+    "errata": ("ERRATA", "STUBS"),
     "monolith": ("Access", "Call", "Monolith"),
     "sizing": ("Bounds", "check_granularity", "granularity"),
 })

@@ -2,7 +2,9 @@
 
 Contexts meet on a :class:`ContextMap` (Evans, *Domain-Driven Design*, 2003, ch. 14;
 Vernon, *Implementing Domain-Driven Design*, 2013, ch. 3): each relationship joins an
-upstream to a downstream context by one of the strategic :class:`Pattern` s.
+upstream to a downstream context by one of the strategic :class:`Pattern` s. Two of
+them, partnership and customer-supplier, relate the *teams*; the others say how the
+*models* are mapped, and a relationship may name one of each.
 :func:`check_context_map` asks whether every relationship respects the two contexts'
 languages and interfaces; :func:`language_conflicts` lists the terms whose meaning
 depends on the context, which is expected, not a fault.
@@ -50,18 +52,22 @@ def _same_meaning(a: str, b: str) -> bool:
 
 
 class Pattern(StrEnum):
-    """How two bounded contexts relate on a context map (Evans; Vernon).
+    """How two bounded contexts relate on a context map (Evans 2003, ch. 14; Vernon 2013, ch. 3).
 
-    Partnership: two teams succeed or fail together and align their models by
-    coordination. Shared kernel: the two contexts share a part of the model.
-    Customer-supplier: the upstream supplies what the downstream asks for, in its
-    own model. Conformist: the downstream adopts the upstream's model as it is.
-    Anticorruption layer: the downstream translates the upstream's model into its
-    own. Open host service: the upstream offers a protocol in a published language,
-    translated from its model. Separate ways: no integration at all.
+    Two patterns relate the teams (:attr:`organizational`) and say nothing about how
+    the models meet. Partnership: the two teams succeed or fail together and plan
+    their work jointly. Customer-supplier: the downstream team's needs enter the
+    upstream team's planning. Each is combined with one of the model patterns:
+    shared kernel, the two contexts share a part of the model; conformist, the
+    downstream adopts the upstream's model as it is; anticorruption layer, the
+    downstream translates the upstream's model into its own; open host service,
+    the upstream offers a protocol in a published language, translated from its
+    model. Separate ways: no integration at all.
 
     >>> Pattern.parse("Anti-Corruption Layer").translates
     True
+    >>> Pattern.CUSTOMER_SUPPLIER.organizational, Pattern.CUSTOMER_SUPPLIER.translates
+    (True, None)
     """
 
     PARTNERSHIP = "partnership"
@@ -73,8 +79,17 @@ class Pattern(StrEnum):
     SEPARATE_WAYS = "separate ways"
 
     @property
-    def translates(self) -> bool:
-        """True when the relationship translates between the two models (ACL, OHS)."""
+    def organizational(self) -> bool:
+        """True for partnership and customer-supplier, which relate the two teams."""
+        return self in (Pattern.PARTNERSHIP, Pattern.CUSTOMER_SUPPLIER)
+
+    @property
+    def translates(self) -> bool | None:
+        """Whether the two models are translated: True for an anticorruption layer or an
+        open host service, False for a shared kernel, conformist or separate ways, and
+        None for the team relationships, which do not say."""
+        if self.organizational:
+            return None
         return self in (Pattern.ANTICORRUPTION_LAYER, Pattern.OPEN_HOST_SERVICE)
 
     @property
@@ -100,19 +115,28 @@ class ContextRelationship:
 
     ``pattern`` may be given by name (:meth:`Pattern.parse`). ``via`` names the
     interfaces the downstream consumes from the upstream; separate ways integrates
-    nothing, so it consumes none.
+    nothing, so it consumes none. When ``pattern`` relates the teams (partnership,
+    customer-supplier), ``mapping`` may name the model pattern they integrate by
+    (shared kernel, conformist, anticorruption layer or open host service); when
+    ``pattern`` is itself a model pattern, ``mapping`` stays None.
+    :attr:`models` is the pattern that says how the models meet, None if unsaid.
 
-    >>> print(ContextRelationship("catalog", "ordering", "customer-supplier", ["product-api"]))
-    catalog -> ordering (customer-supplier)
+    >>> rel = ContextRelationship("catalog", "ordering", "customer-supplier", ["product-api"],
+    ...                           mapping="conformist")
+    >>> print(rel), rel.models
+    catalog -> ordering (customer-supplier, conformist)
+    (None, <Pattern.CONFORMIST: 'conformist'>)
     """
 
     upstream: str
     downstream: str
     pattern: Pattern
     via: frozenset[str]
+    mapping: Pattern | None
 
     def __init__(
-        self, upstream: str, downstream: str, pattern: Pattern | str, via: Iterable[str] = ()
+        self, upstream: str, downstream: str, pattern: Pattern | str, via: Iterable[str] = (),
+        mapping: Pattern | str | None = None,
     ) -> None:
         require_name("context relationship", "upstream", upstream)
         require_name(f"relationship from {upstream!r}", "downstream", downstream)
@@ -121,8 +145,19 @@ class ContextRelationship:
             raise TheoryError(f"{owner}: a context cannot be upstream of itself")
         try:
             parsed = Pattern.parse(pattern)
+            mapped = None if mapping is None else Pattern.parse(mapping)
         except TheoryError as error:
             raise TheoryError(f"{owner}: {error}") from None
+        if mapped is not None and not parsed.organizational:
+            raise TheoryError(
+                f"{owner}: {parsed} already says how the models meet, so it takes no "
+                f"mapping, not {mapped}"
+            )
+        if mapped is not None and (mapped.organizational or not mapped.integrates):
+            raise TheoryError(
+                f"{owner}: mapping must be shared kernel, conformist, anticorruption layer "
+                f"or open host service, not {mapped}"
+            )
         consumed = frozenset(require_names(owner, "via", via))
         if consumed and not parsed.integrates:
             raise TheoryError(
@@ -133,9 +168,19 @@ class ContextRelationship:
         object.__setattr__(self, "downstream", downstream)
         object.__setattr__(self, "pattern", parsed)
         object.__setattr__(self, "via", consumed)
+        object.__setattr__(self, "mapping", mapped)
+
+    @property
+    def models(self) -> Pattern | None:
+        """The pattern that says how the two models meet: ``mapping``, else ``pattern``
+        unless it only relates the teams."""
+        if self.mapping is not None:
+            return self.mapping
+        return None if self.pattern.organizational else self.pattern
 
     def __str__(self) -> str:
-        return f"{self.upstream} -> {self.downstream} ({self.pattern})"
+        both = self.pattern if self.mapping is None else f"{self.pattern}, {self.mapping}"
+        return f"{self.upstream} -> {self.downstream} ({both})"
 
 
 @dataclass(frozen=True, init=False)
@@ -207,11 +252,13 @@ class ContextMap:
 
     @cached_property
     def graph(self) -> nx.DiGraph[str]:
-        """Contexts as nodes, edges upstream -> downstream with ``pattern`` and ``via``; frozen."""
+        """Contexts as nodes, edges upstream -> downstream with ``pattern``, ``mapping`` and
+        ``via``; frozen."""
         graph: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         graph.add_nodes_from(c.name for c in self.contexts)
         for rel in self.relationships:
-            graph.add_edge(rel.upstream, rel.downstream, pattern=rel.pattern, via=rel.via)
+            graph.add_edge(rel.upstream, rel.downstream, pattern=rel.pattern,
+                           mapping=rel.mapping, via=rel.via)
         return nx.freeze(graph)
 
 
@@ -254,16 +301,23 @@ def language_conflicts(context_map: ContextMap) -> list[LanguageConflict]:
 
 
 def _conflict_witnesses(cmap: ContextMap, rel: ContextRelationship) -> list[Witness]:
-    if rel.pattern.translates or not rel.pattern.integrates:
+    models = rel.models
+    if models is not None and (models.translates or not models.integrates):
         return []
+    if models is None:
+        what, why = "unmapped language conflict", (
+            f"and {rel.pattern} relates the teams without saying whether the models are "
+            "translated")
+    else:
+        what, why = "untranslated language conflict", (
+            f"and a {models} relationship does not translate between the two models")
     up, down = cmap.context(rel.upstream).language, cmap.context(rel.downstream).language
     return [
         Witness(
-            "untranslated language conflict",
+            what,
             (rel.upstream, rel.downstream, term),
             f"{term!r} means {up[term]!r} in {rel.upstream} but {down[term]!r} in "
-            f"{rel.downstream}, and a {rel.pattern} relationship does not translate between "
-            "the two models",
+            f"{rel.downstream}, {why}",
         )
         for term in sorted(up.keys() & down.keys())
         if not _same_meaning(up[term], down[term])
@@ -294,7 +348,7 @@ def _interface_witnesses(cmap: ContextMap, rel: ContextRelationship) -> list[Wit
 
 def _kernel_witnesses(cmap: ContextMap, rel: ContextRelationship) -> list[Witness]:
     up, down = cmap.context(rel.upstream), cmap.context(rel.downstream)
-    if rel.pattern is not Pattern.SHARED_KERNEL or up.model.entities & down.model.entities:
+    if rel.models is not Pattern.SHARED_KERNEL or up.model.entities & down.model.entities:
         return []
     return [Witness(
         "empty shared kernel",
@@ -309,17 +363,18 @@ def check_context_map(context_map: ContextMap) -> Verdict:
 
     A term meaning different things in two contexts is healthy as long as nothing
     carries one context's model into the other untranslated. Whether a relationship
-    does depends on its pattern:
+    does is said by its model pattern (:attr:`ContextRelationship.models`):
 
-    - partnership, shared kernel, customer-supplier and conformist do not translate:
-      partners align their models by coordination, a shared kernel *is* one model, a
-      supplier hands its own model to its customer, and a conformist adopts the
-      upstream's model as it is. So the downstream reads the upstream's terms with
-      its own meanings;
+    - shared kernel and conformist do not translate: a shared kernel *is* one model,
+      and a conformist adopts the upstream's model as it is, so the downstream reads
+      the upstream's terms with its own meanings;
     - an anticorruption layer translates on the downstream side, and an open host
       service translates on the upstream side into a published language; the two
       models never meet, so they may differ freely;
-    - separate ways integrates nothing, so nothing can clash.
+    - separate ways integrates nothing, so nothing can clash;
+    - partnership and customer-supplier relate the teams (who plans with whom) and
+      say nothing about translation; without a ``mapping`` the map leaves a
+      conflicting term's crossing unsaid, and the check reports it as unmapped.
 
     Parameters
     ----------
@@ -331,14 +386,17 @@ def check_context_map(context_map: ContextMap) -> Verdict:
     Verdict
         On Def 2.2.2. It holds when no relationship has a witness. Witnesses:
 
-        - ``"untranslated language conflict"``, one per non-translating relationship
-          and term that both languages define, differently; ``involves`` the
-          upstream, the downstream and the term (terms only one side defines cannot
-          clash, see :func:`~msatheory.design.domain.undefined_terms`);
+        - ``"untranslated language conflict"``, one per relationship whose model
+          pattern does not translate and term that both languages define,
+          differently; ``involves`` the upstream, the downstream and the term (terms
+          only one side defines cannot clash, see
+          :func:`~msatheory.design.domain.undefined_terms`);
+        - ``"unmapped language conflict"``, the same for a team relationship
+          (partnership, customer-supplier) that names no model pattern;
         - ``"interface mismatch"``, one per relationship and interface in ``via``
           missing from the upstream's outputs O or the downstream's inputs I;
           ``involves`` the upstream, the downstream and the interface;
-        - ``"empty shared kernel"``, a shared-kernel relationship whose two models
+        - ``"empty shared kernel"``, a relationship sharing a kernel whose two models
           have no entity in common; ``involves`` the two contexts.
 
         The summary also lists the terms with context-specific meanings
@@ -371,11 +429,23 @@ def check_context_map(context_map: ContextMap) -> Verdict:
     >>> check_context_map(ContextMap([ordering, shipping], [acl])).holds
     True
 
+    Customer-supplier says only that shipping's needs enter ordering's planning; the
+    map must also say how the models meet:
+
+    >>> cs = ContextRelationship("ordering", "shipping", "customer-supplier", ["order-events"])
+    >>> check_context_map(ContextMap([ordering, shipping], [cs])).witnesses[0].what
+    'unmapped language conflict'
+    >>> cs_acl = ContextRelationship("ordering", "shipping", "customer-supplier",
+    ...                              ["order-events"], mapping="anticorruption layer")
+    >>> check_context_map(ContextMap([ordering, shipping], [cs_acl])).holds
+    True
+
     References
     ----------
     Def 2.2.2 (限界上下文) of the theory: ``get(Kind.DEFINITION, "2.2.2")``; E. Evans,
     *Domain-Driven Design* (2003), ch. 14 (context maps and their patterns); V. Vernon,
-    *Implementing Domain-Driven Design* (2013), ch. 3.
+    *Implementing Domain-Driven Design* (2013), ch. 3 (team relationships and
+    integration patterns).
     """
     context_map = require_instance("check_context_map", "context_map", context_map, ContextMap)
     witnesses = []
@@ -390,7 +460,8 @@ def check_context_map(context_map: ContextMap) -> Verdict:
         witnesses,
         f"{len(context_map.contexts)} contexts, {len(context_map.relationships)} relationships; "
         f"terms with context-specific meanings: {terms}; untranslated conflicts: "
-        f"{kinds.count('untranslated language conflict')}, interface mismatches: "
+        f"{kinds.count('untranslated language conflict')}, unmapped conflicts: "
+        f"{kinds.count('unmapped language conflict')}, interface mismatches: "
         f"{kinds.count('interface mismatch')}, empty shared kernels: "
         f"{kinds.count('empty shared kernel')}.",
     )

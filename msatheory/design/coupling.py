@@ -153,6 +153,7 @@ def modularity(
     >>> modularity(g, [{1, 2}, {3, 4}])
     0.5
     """
+    resolution = require_number("modularity", "resolution", resolution, positive=True)
     if graph.number_of_edges() == 0:
         return 0.0
     return float(nx.community.modularity(

@@ -1,7 +1,9 @@
 """Def 2.2.1 and Def 2.2.2: domains and the bounded contexts that hold their models.
 
 A :class:`Domain` is the triple (E, R, B) of Def 2.2.1 (领域): entities, relations
-between them (:class:`Relation`) and business rules over them (:class:`Rule`). A
+between them (:class:`Relation`) and business rules over them (:class:`Rule`); its
+aggregates are the consistency boundaries that composition (:data:`COMPOSITION`)
+draws, one root each (Evans 2003, ch. 6). A
 :class:`BoundedContext` is the quadruple (D, L, I, O) of Def 2.2.2 (限界上下文): a
 domain model, the ubiquitous language that gives its terms their meaning, and the
 interfaces it takes in and offers (Evans, *Domain-Driven Design*, 2003, ch. 14). How
@@ -26,14 +28,20 @@ from msatheory.errors import (
     require_names,
 )
 
-__all__ = ["BoundedContext", "Domain", "Relation", "Rule", "undefined_terms"]
+__all__ = ["COMPOSITION", "BoundedContext", "Domain", "Relation", "Rule", "undefined_terms"]
+
+#: The relation kind of composition: the target is part of the source, inside its
+#: consistency boundary, and has no life of its own (UML composition; Evans 2003, ch. 6).
+COMPOSITION = "contains"
 
 
 @dataclass(frozen=True, order=True)
 class Relation:
     """A relation of R (Def 2.2.1, 领域): ``source`` stands in relation ``kind`` to ``target``.
 
-    ``kind`` is a verb such as ``"has"`` (containment), ``"references"`` or ``"is-a"``.
+    ``kind`` is a verb. :data:`COMPOSITION` (``"contains"``) makes the target a part of
+    the source, inside the source's aggregate; any other kind (``"has"``,
+    ``"references"``, ``"is-a"``, ...) is an association, which joins no aggregates.
 
     >>> print(Relation("Order", "has", "OrderLine"))
     Order -has-> OrderLine
@@ -88,7 +96,8 @@ class Domain:
     entities : iterable of str
         E, the entities' names: at least one, each once.
     relations : iterable of Relation, optional
-        R, each naming two entities of E, each listed once.
+        R, each naming two entities of E, each listed once. Its :data:`COMPOSITION`
+        relations must form a forest: no entity is part of itself or of two wholes.
     rules : iterable of Rule, optional
         B, each about entities of E, no two with the same name.
 
@@ -96,25 +105,26 @@ class Domain:
     ------
     TheoryError
         If a name is blank or repeated, a relation or rule names something that is
-        not an entity of E, or E is empty.
+        not an entity of E, E is empty, or composition gives an entity two wholes or
+        runs in a cycle.
 
     Examples
     --------
-    Orders contain their lines and refer to a customer; the aggregates by
-    containment (Evans' reading) keep the customer apart:
+    An order contains its lines and refers to a customer, who has (owns, by reference)
+    a cart: only composition joins an aggregate, so there are three:
 
-    >>> d = Domain("ordering", ["Order", "OrderLine", "Customer"],
-    ...            [Relation("Order", "has", "OrderLine"),
-    ...             Relation("Order", "references", "Customer")])
+    >>> d = Domain("ordering", ["Order", "OrderLine", "Customer", "Cart"],
+    ...            [Relation("Order", "contains", "OrderLine"),
+    ...             Relation("Order", "references", "Customer"),
+    ...             Relation("Customer", "has", "Cart")])
     >>> d.aggregates()
-    [('Customer', 'Order', 'OrderLine')]
-    >>> d.aggregates(kinds={"has"})
-    [('Customer',), ('Order', 'OrderLine')]
+    [('Cart',), ('Customer',), ('Order', 'OrderLine')]
 
     References
     ----------
     Def 2.2.1 (领域) of the theory: ``get(Kind.DEFINITION, "2.2.1")``; E. Evans,
-    *Domain-Driven Design* (2003), ch. 5-6 (entities, aggregates).
+    *Domain-Driven Design* (2003), ch. 5-6 (entities, aggregates); V. Vernon,
+    *Implementing Domain-Driven Design* (2013), ch. 10 (aggregates).
     """
 
     name: str
@@ -142,6 +152,26 @@ class Domain:
                     raise TheoryError(
                         f"{owner}: relation {r} names {end!r}, which is not an entity of the domain"
                     )
+        whole: dict[str, str] = {}
+        for r in held_relations:
+            if r.kind != COMPOSITION:
+                continue
+            if r.target in whole:
+                raise TheoryError(
+                    f"{owner}: {r.target!r} is contained by both {whole[r.target]!r} and "
+                    f"{r.source!r}; a part belongs to one whole"
+                )
+            whole[r.target] = r.source
+        for part in whole:
+            seen, at = {part}, part
+            while at in whole:
+                at = whole[at]
+                if at in seen:
+                    raise TheoryError(
+                        f"{owner}: composition runs in a cycle through {part!r}; "
+                        "an aggregate needs a root that is part of nothing"
+                    )
+                seen.add(at)
         held_rules = require_items(owner, "rules", rules, Rule, distinct=True)
         for rule in held_rules:
             for entity in rule.entities:
@@ -164,19 +194,35 @@ class Domain:
             graph.add_edge(r.source, r.target, key=r.kind, kind=r.kind)
         return nx.freeze(graph)
 
-    def aggregates(self, kinds: Iterable[str] | None = None) -> list[tuple[str, ...]]:
-        """Groups of entities joined by relations, ignoring direction; each sorted, all sorted.
+    def aggregates(self) -> list[tuple[str, ...]]:
+        """The aggregates: each root, an entity that is part of nothing, followed by the
+        entities it contains directly or transitively (:data:`COMPOSITION`), sorted;
+        the aggregates sorted by root.
 
-        With ``kinds``, only relations of those kinds join: ``kinds={"has"}`` gives the
-        DDD reading, where containment holds an aggregate together and a reference
-        from one aggregate to another does not merge them.
+        An aggregate is a consistency boundary with one root (Evans 2003, ch. 6): only
+        composition puts an entity inside another's boundary. An association (``"has"``,
+        ``"references"``) is a reference to another aggregate's root and joins nothing,
+        so every entity that is part of nothing is the root of its own aggregate.
+
+        >>> Domain("c", ["Customer", "Address", "Cart"],
+        ...        [Relation("Customer", "contains", "Address"),
+        ...         Relation("Customer", "has", "Cart")]).aggregates()
+        [('Cart',), ('Customer', 'Address')]
         """
-        owner = f"domain {self.name!r}"
-        chosen = None if kinds is None else frozenset(require_names(owner, "kinds", kinds))
-        view = nx.subgraph_view(
-            self.graph, filter_edge=lambda u, v, k: chosen is None or k in chosen
-        )
-        return sorted(tuple(sorted(c)) for c in nx.weakly_connected_components(view))
+        parts: dict[str, list[str]] = {e: [] for e in self.entities}
+        for r in self.relations:
+            if r.kind == COMPOSITION:
+                parts[r.source].append(r.target)
+        contained = {p for ps in parts.values() for p in ps}
+        result = []
+        for root in sorted(self.entities - contained):
+            members, stack = [], list(parts[root])
+            while stack:
+                part = stack.pop()
+                members.append(part)
+                stack += parts[part]
+            result.append((root, *sorted(members)))
+        return result
 
 
 @dataclass(frozen=True, init=False)

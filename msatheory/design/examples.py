@@ -219,7 +219,7 @@ def _catalog() -> BoundedContext:
     model = Domain(
         "catalog",
         ["Product", "Category"],
-        [Relation("Category", "has", "Product")],
+        [Relation("Category", "lists", "Product")],
         [
             Rule("price-positive", "Every product on sale has a price above zero.", ["Product"]),
             Rule("one-category", "Every product is listed in exactly one category.",
@@ -236,13 +236,14 @@ def _catalog() -> BoundedContext:
 def _ordering() -> BoundedContext:
     model = Domain(
         "ordering",
-        ["Cart", "Order", "OrderLine", "Customer", "Address", "Product"],
+        ["Cart", "CartItem", "Order", "OrderLine", "Customer", "Address", "Product"],
         [
-            Relation("Order", "has", "OrderLine"),
+            Relation("Order", "contains", "OrderLine"),
             Relation("OrderLine", "references", "Product"),
-            Relation("Cart", "references", "Product"),
+            Relation("Cart", "contains", "CartItem"),
+            Relation("CartItem", "references", "Product"),
             Relation("Customer", "has", "Cart"),
-            Relation("Customer", "has", "Address"),
+            Relation("Customer", "contains", "Address"),
             Relation("Order", "references", "Customer"),
             Relation("Order", "references", "Address"),
         ],
@@ -255,6 +256,7 @@ def _ordering() -> BoundedContext:
     )
     language = {
         "Cart": "the products a customer has picked but not yet ordered",
+        "CartItem": "one product in a cart, with a quantity",
         "Order": "a customer's request to buy products, with order lines and a total",
         "OrderLine": "one product in an order, with a quantity and the agreed price",
         "Customer": "a buyer with one or more delivery addresses",
@@ -274,9 +276,9 @@ def _payment() -> BoundedContext:
         "payment",
         ["Payment", "Refund", "Customer", "PaymentMethod"],
         [
-            Relation("Customer", "has", "PaymentMethod"),
+            Relation("Customer", "contains", "PaymentMethod"),
             Relation("Payment", "references", "PaymentMethod"),
-            Relation("Refund", "references", "Payment"),
+            Relation("Payment", "contains", "Refund"),
         ],
         [
             Rule("refund-limit", "The refunds of a payment never add up to more than the "
@@ -301,7 +303,7 @@ def _shipping() -> BoundedContext:
         "shipping",
         ["Order", "Shipment", "Parcel", "Address"],
         [
-            Relation("Shipment", "has", "Parcel"),
+            Relation("Shipment", "contains", "Parcel"),
             Relation("Shipment", "fulfils", "Order"),
             Relation("Order", "references", "Address"),
         ],
@@ -326,7 +328,7 @@ def _customer() -> BoundedContext:
     model = Domain(
         "customer",
         ["Customer", "Address"],
-        [Relation("Customer", "has", "Address")],
+        [Relation("Customer", "contains", "Address")],
         [
             Rule("unique-email", "No two customers share an e-mail address.", ["Customer"]),
             Rule("one-default-address", "A customer has at most one default address.",
@@ -347,7 +349,7 @@ def _inventory(outputs: frozenset[str] = frozenset({"stock-levels"})) -> Bounded
         "inventory",
         ["Product", "StockItem", "Warehouse"],
         [
-            Relation("Warehouse", "has", "StockItem"),
+            Relation("StockItem", "stored-in", "Warehouse"),
             Relation("StockItem", "references", "Product"),
         ],
         [
@@ -367,7 +369,8 @@ def _inventory(outputs: frozenset[str] = frozenset({"stock-levels"})) -> Bounded
 
 def _relationships() -> list[ContextRelationship]:
     return [
-        ContextRelationship("catalog", "ordering", Pattern.CUSTOMER_SUPPLIER, {"product-api"}),
+        ContextRelationship("catalog", "ordering", Pattern.CUSTOMER_SUPPLIER, {"product-api"},
+                            mapping=Pattern.CONFORMIST),
         ContextRelationship("customer", "ordering", Pattern.OPEN_HOST_SERVICE, {"customer-api"}),
         ContextRelationship("customer", "payment", Pattern.CUSTOMER_SUPPLIER,
                             {"customer-events"}),
@@ -382,9 +385,9 @@ def _relationships() -> list[ContextRelationship]:
 def shop_context_map() -> ContextMap:
     """The shop's context map, with three faults against Def 2.2.2 (限界上下文).
 
-    - payment takes customer's events as a customer of the customer context, so
-      customer's *Customer* (a registered person) arrives untranslated where payment
-      means a payer;
+    - payment is a customer of the customer context (customer-supplier, a relation
+      between the teams), and the map does not say how customer's *Customer* (a
+      registered person) crosses to payment, where it means a payer;
     - shipping conforms to ordering, so ordering's *Order* (a purchase) arrives
       where shipping means a shipment request;
     - ordering reserves stock through ``stock-reservations``, which inventory does
@@ -398,13 +401,15 @@ def shop_context_map_fixed() -> ContextMap:
     """The shop's context map mended: the verdict of Def 2.2.2 (限界上下文) holds.
 
     Payment and shipping each put an anticorruption layer in front of their upstream,
-    translating *Customer* and *Order* into their own terms, and inventory offers
+    translating *Customer* and *Order* into their own terms (payment stays customer
+    team's customer: the layer is its relationship's mapping), and inventory offers
     the ``stock-reservations`` interface that ordering relies on.
     """
-    translated = {("customer", "payment"), ("ordering", "shipping")}
     relationships = [
-        replace(rel, pattern=Pattern.ANTICORRUPTION_LAYER)
-        if (rel.upstream, rel.downstream) in translated else rel
+        replace(rel, mapping=Pattern.ANTICORRUPTION_LAYER)
+        if (rel.upstream, rel.downstream) == ("customer", "payment")
+        else replace(rel, pattern=Pattern.ANTICORRUPTION_LAYER)
+        if (rel.upstream, rel.downstream) == ("ordering", "shipping") else rel
         for rel in _relationships()
     ]
     inventory = _inventory(outputs=frozenset({"stock-levels", "stock-reservations"}))

@@ -1,7 +1,9 @@
 """The corrected ``OptimizeGranularity``: re-cut a design so its services keep Principle 2.3.1.
 
 The theory's Go sketch (:mod:`msatheory.design.sketch`) loops over the map it mutates,
-drops interfaces and data models, and never merges; :func:`optimize` makes one pass
+splits by domain only and drops interfaces and data models (its errata), and leaves
+merging a declared stub (``mergeService``, 简化实现; :data:`msatheory.design.STUBS`),
+which :func:`optimize` models; :func:`optimize` makes one pass
 with no loop over its own output, so it terminates. It keeps Principle 2.1.1 and
 Theorem 2.1.1 and lands every service within bounds (:mod:`msatheory.design.sizing`)
 whenever its domain allows it.
@@ -97,7 +99,9 @@ def optimize(design: Design, bounds: Bounds = SKETCH_BOUNDS) -> Design:
        otherwise re-cut only what is needed: pool the services outside bounds (and
        the smallest others, until the pool can be cut within bounds) and deal the
        pool into the fewest balanced services.
-    3. Name the new services after their domain (``payment``, ``payment-2``...).
+    3. Name the new services after their domain (``payment``, ``payment-2``...): the first
+       name not taken, found with one counter per base name, so naming k services
+       costs O(k) set look-ups.
 
     Parameters
     ----------
@@ -146,12 +150,18 @@ def optimize(design: Design, bounds: Bounds = SKETCH_BOUNDS) -> Design:
         kept += keep
         fresh += [(domain, group) for group in groups]
     taken: set[str] = set()
+    tried: dict[str, int] = {}  # per base name, the last suffix tried: all below it are taken
 
     def unique(base: str) -> str:
-        n, name = 1, base
+        """``base``, else ``base-2``, ``base-3``, ...: the first name not taken. Taken names
+        stay taken, so the search resumes where the last one for ``base`` stopped, and
+        naming k services costs O(k) set look-ups rather than O(k²)."""
+        n = tried.get(base, 1)
+        name = base if n == 1 else f"{base}-{n}"
         while name in taken:
             n += 1
             name = f"{base}-{n}"
+        tried[base] = n
         taken.add(name)
         return name
 

@@ -115,7 +115,9 @@ class Bounds:
             )
 
     def within(self, size: int) -> bool:
-        """Whether a service of granularity ``size`` is within bounds."""
+        """Whether a service of granularity ``size`` (a whole number, 0 or more) is within
+        bounds."""
+        require_count("Bounds.within", "size", size)
         return self.merge_below <= size <= self.split_above
 
 
@@ -131,6 +133,8 @@ def service_counts(size: int, bounds: Bounds = SKETCH_BOUNDS) -> range:
     >>> list(service_counts(40))
     [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     """
+    require_count("service_counts", "size", size)
+    require_instance("service_counts", "bounds", bounds, Bounds)
     return range(ceil(size / bounds.split_above), size // bounds.merge_below + 1)
 
 
@@ -140,6 +144,8 @@ def feasible(size: int, bounds: Bounds = SKETCH_BOUNDS) -> bool:
     >>> feasible(2), feasible(21)
     (False, True)
     """
+    require_count("feasible", "size", size)
+    require_instance("feasible", "bounds", bounds, Bounds)
     return size > 0 and len(service_counts(size, bounds)) > 0
 
 
@@ -154,6 +160,7 @@ def infeasible_sizes(bounds: Bounds = SKETCH_BOUNDS) -> list[int]:
     >>> infeasible_sizes(Bounds(3, 4))
     [1, 2, 5]
     """
+    bounds = require_instance("infeasible_sizes", "bounds", bounds, Bounds)
     lo, hi = bounds.merge_below, bounds.split_above
     if lo == hi > 1:
         raise TheoryError(

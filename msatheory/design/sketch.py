@@ -119,7 +119,8 @@ class SketchServiceDesign:
         del self.services[service_id]
 
     def _merge_service(self, service_id: str) -> None:
-        """``mergeService``: the Go body is a comment ("简化实现", simplified)."""
+        """``mergeService``: the Go body is a comment, "简化实现" (simplified implementation):
+        a declared stub (:data:`msatheory.design.STUBS`), not an erratum."""
 
     def _order(self, keys: Iterable[str]) -> list[str]:
         """Go's unspecified map order, drawn from the seeded RNG."""

@@ -16,23 +16,30 @@ from msatheory.design.boundary import (
 from msatheory.design.coupling import CouplingWeights
 from msatheory.design.monolith import Access, Call, Monolith
 from msatheory.design.sizing import Bounds
+from msatheory.errors import require_count
 
 __all__ = ["bounds", "coupling_weights", "designs", "monoliths"]
 
 DOMAINS = ("billing", "sales", "stock")
 
 
-@st.composite
 def designs(
-    draw: st.DrawFn, max_services: int = 5, max_functions: int = 40, shared: bool = True
-) -> Design:
-    """Designs of 1 to ``max_services`` services over a pool of functions, interfaces and
-    data models in three domains.
+    max_services: int = 5, max_functions: int = 40, shared: bool = True
+) -> st.SearchStrategy[Design]:
+    """Designs of 1 to ``max_services`` (at least 1) services over a pool of up to
+    ``max_functions`` functions, 8 interfaces and 8 data models in three domains.
 
     With ``shared``, services draw from the pool independently, so an element may be
     claimed twice (Theorem 2.1.1 broken) or by nobody; without it, each element goes
     to at most one service.
     """
+    require_count("designs", "max_services", max_services, least=1)
+    require_count("designs", "max_functions", max_functions)
+    return _designs(max_services, max_functions, bool(shared))
+
+
+@st.composite
+def _designs(draw: st.DrawFn, max_services: int, max_functions: int, shared: bool) -> Design:
     def pool(kind: type[Element], prefix: str, most: int) -> list[Element]:
         size = draw(st.integers(min_value=0, max_value=most))
         return [kind(f"{prefix}{i}", draw(st.sampled_from(DOMAINS))) for i in range(size)]

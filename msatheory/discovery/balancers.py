@@ -243,10 +243,13 @@ class WeightedRoundRobin(Balancer):
     does it.
 
     Each pick adds every instance's weight (:func:`weight`) to its ``current``, chooses
-    the largest ``current`` (ties: the lowest id) and subtracts the total weight from it.
-    Over sum(weights) picks each instance is chosen weight times, interleaved (5, 1, 1
-    gives a a b a c a a). State is kept per service by instance id; ids no longer
-    listed are forgotten, and new ones start at 0.
+    the largest ``current`` and subtracts the total weight from it. Ties go to the
+    instance given first: nginx walks its peers in configuration order and replaces the
+    best only on a strictly larger ``current``, and ``instances`` stand for that order
+    here (not their ids). Over sum(weights) picks each instance is chosen weight times,
+    interleaved: weights 5, 1, 1 given as a, b, c give a a b a c a a, and given as c, b,
+    a with c weighing 5, c c b c a c c. State is kept per service by instance id; ids
+    no longer listed are forgotten, and new ones start at 0.
 
     Examples
     --------
@@ -255,10 +258,17 @@ class WeightedRoundRobin(Balancer):
     >>> balancer = WeightedRoundRobin()
     >>> "".join(balancer.select(fleet).id for _ in range(7))
     'aabacaa'
+    >>> fleet = [Instance(i, "orders", f"http://{i}", {"weight": w})
+    ...          for i, w in (("c", "5"), ("b", "1"), ("a", "1"))]
+    >>> balancer = WeightedRoundRobin()
+    >>> "".join(balancer.select(fleet).id for _ in range(7))
+    'ccbcacc'
 
     References
     ----------
-    .. [1] nginx's smooth weighted round robin (``ngx_http_upstream_get_peer``).
+    .. [1] nginx's smooth weighted round robin: ``ngx_http_upstream_get_peer`` in
+       ``src/http/ngx_http_upstream_round_robin.c`` (``peer->current_weight >
+       best->current_weight`` over the peer list in configuration order).
     """
 
     name = "weighted round robin"
@@ -267,14 +277,16 @@ class WeightedRoundRobin(Balancer):
         self.current: dict[str, dict[str, int]] = {}
 
     def select(self, instances: Sequence[Instance]) -> Instance:
-        """The instance with the largest current weight after adding every weight."""
-        ordered = candidates("WeightedRoundRobin", instances)
-        weights = {i.id: weight(i) for i in ordered}
-        old = self.current.get(ordered[0].service, {})
+        """The instance with the largest current weight after adding every weight; the
+        first of ``instances`` among equals."""
+        service = candidates("WeightedRoundRobin", instances)[0].service
+        given = tuple(instances)
+        weights = {i.id: weight(i) for i in given}
+        old = self.current.get(service, {})
         current = {i: old.get(i, 0) + w for i, w in weights.items()}
-        best = max(ordered, key=lambda i: current[i.id])  # the first maximum: lowest id
+        best = max(given, key=lambda i: current[i.id])  # the first maximum: given first
         current[best.id] -= sum(weights.values())
-        self.current[ordered[0].service] = current
+        self.current[service] = current
         return best
 
     def __repr__(self) -> str:

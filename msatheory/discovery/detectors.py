@@ -37,7 +37,7 @@ from msatheory.discovery.registry import (
 )
 from msatheory.discovery.scenario import GroundTruth
 from msatheory.discovery.sketch import InstanceStatus, SketchInstance, SketchServiceRegistry
-from msatheory.errors import TheoryError
+from msatheory.errors import TheoryError, require_instance
 from msatheory.sim import VirtualClock, seeded_rng
 
 __all__ = [
@@ -229,20 +229,44 @@ class Checks(_OnRegistry):
     :class:`~msatheory.discovery.health.HealthChecker` (Consul-style thresholds, reaped
     after 60 s critical), optionally self-preserving; ``policy`` replaces the defaults.
 
-    The prober sits with the registry, as in the theory's sketch. Consul itself runs
-    checks on each node's local agent, so a partition between its servers and the
-    fleet does not fail them: "thresholds" is a central prober with Consul's rules,
-    not Consul."""
+    By default the prober sits with the registry, as in the theory's sketch, so a
+    partition between registry and fleet fails every check and, without
+    self-preservation, reaps the fleet: "thresholds" is a central prober with Consul's
+    rules, not Consul.
+
+    ``node_agents=True`` places checks and reaper as Consul does (Consul 1.x,
+    ``agent/agent.go``): each node's local agent runs its service's check and reaps it
+    (``reapServicesInternal``), so only the instance's own health (``truth.up``) moves
+    its status. The servers see a partition through serf instead: its ``serfHealth``
+    check marks the cut-off nodes failed, and their services leave lookups (as Consul's
+    passing-only health queries) while the partition lasts, but nothing is
+    deregistered, since each agent keeps passing its own checks. Serf's few seconds of
+    failure detection are not modelled: the nodes leave lookups at the partition's first
+    second and return at the first second after it.
+
+    Raises
+    ------
+    TheoryError
+        If ``self_preservation`` or ``node_agents`` is not a bool, or ``policy`` not a
+        CheckPolicy.
+    """
 
     def __init__(self, truth: GroundTruth, seed: int = 0, self_preservation: bool = True,
-                 policy: CheckPolicy | None = None):
+                 policy: CheckPolicy | None = None, node_agents: bool = False):
         super().__init__(truth, seed)
+        owner = "Checks"
+        require_instance(owner, "self_preservation", self_preservation, bool)
+        self.node_agents = require_instance(owner, "node_agents", node_agents, bool)
+        if policy is not None:
+            require_instance(owner, "policy", policy, CheckPolicy)
         self.policy = policy if policy is not None else CheckPolicy(
             self_preservation=self_preservation)
         if policy is not None:
             self.name = "your policy"
         else:
             self.name = "corrected" if self_preservation else "thresholds"
+        if node_agents:
+            self.name += " (node agents)"
 
     def start(self) -> None:
         self.registry = Registry(self.clock, ttl=None)
@@ -259,24 +283,52 @@ class Checks(_OnRegistry):
 
     def detect(self) -> None:
         truth, now = self.truth, self.clock.now
+        passes = truth.up if self.node_agents else truth.reachable
         if self.due(self.policy.interval):
             for r in self.registry.registrations(truth.service):
-                self.checker.record(truth.service, r.instance.id,
-                                    truth.reachable(r.instance.id, now))
+                self.checker.record(truth.service, r.instance.id, passes(r.instance.id, now))
         if self.due(self.policy.reap_interval):
             self.checker.reap()
 
+    def lookup(self) -> list[str]:
+        """The ids a lookup returns now; with ``node_agents``, none while ``serfHealth``
+        marks the fleet's nodes failed (:class:`~.registry.NoHealthyInstance`)."""
+        ids = super().lookup()
+        if self.node_agents and self.truth.partitioned(self.clock.now):
+            raise NoHealthyInstance(
+                f"service {self.truth.service!r} has {len(self.registered())} registered "
+                f"instance(s), all on nodes serfHealth marks failed at t={self.clock.now:g} s")
+        return ids
+
 
 class Eureka(_OnRegistry):
-    """Algorithm 3.2.2 (健康检查算法) as Eureka does it: 30 s heartbeats, 90 s leases,
-    eviction every 60 s at most 15% at a time, self-preservation at 85%; a client told
-    its lease is gone registers again."""
+    """Algorithm 3.2.2 (健康检查算法) as Eureka 2.0.x's server does it
+    (:class:`~.health.LeaseEvictor`): 30 s heartbeats, 90 s leases that a renewal
+    stretches to 180 s (``Lease.renew``'s double duration), eviction every 60 s of at
+    most 15% at a time, each eviction lowering the renewals expected, self-preservation
+    at 85%; a client told its lease is gone registers again.
+
+    It scores the server's registry record. A client sees that record later: through the
+    server's read-only response cache (refreshed every 30 s) and its own registry fetch
+    (every 30 s), which this detector does not model (:mod:`.patterns` models a client's
+    cache)."""
 
     name = "eureka"
+    #: ``leaseExpirationDurationInSeconds``: the lease, in seconds (stretched to twice
+    #: this once renewed).
+    lease: float = 90.0
+    #: ``evictionIntervalTimerInMs`` / 1000: seconds between two runs of the eviction task.
+    eviction_interval: float = 60.0
+    #: ``responseCacheUpdateIntervalMs`` / 1000: seconds between two refreshes of the
+    #: server's read-only response cache (not simulated here).
+    response_cache_interval: float = 30.0
+    #: ``registryFetchIntervalSeconds``: seconds between two registry fetches by a client
+    #: (not simulated here).
+    fetch_interval: float = 30.0
 
     def start(self) -> None:
         self.registry = Registry(self.clock, ttl=None)
-        self.evictor = LeaseEvictor(self.registry, 90, self.heartbeat, seed=self.seed)
+        self.evictor = LeaseEvictor(self.registry, self.lease, self.heartbeat, seed=self.seed)
         for instance in self.truth.instances:
             self.evictor.register(instance)
 
@@ -290,7 +342,7 @@ class Eureka(_OnRegistry):
             self.evictor.register(instance)
 
     def detect(self) -> None:
-        if self.clock.now > 0 and self.due(60):
+        if self.clock.now > 0 and self.due(self.eviction_interval):
             self.evictor.evict()
 
 

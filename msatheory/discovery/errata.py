@@ -190,11 +190,13 @@ def _unknown_evicted(probes: list[bool]) -> bool:
 def _demonstrate_unknown() -> Counterexample:
     probes = find(PROBES, _unknown_evicted, settings=SEARCH)
     return Counterexample(
-        f"orders-1 registered with status Unknown; {len(probes)} health check(s), every probe "
-        "passes",
+        f"orders-1 registered with status Unknown; the probe loop start_health_check intends "
+        f"runs (as written it does not compile); {len(probes)} health check(s) before its "
+        "first heartbeat, every probe passes",
         "an instance that answers every probe stays registered and becomes Healthy",
         "evicted at the first check: perform_health_check keeps only Healthy instances and "
-        "never marks a passing one Healthy",
+        "never marks a passing one Healthy (only a heartbeat does); the heartbeat then gets "
+        "InstanceNotFound",
     )
 
 
@@ -287,7 +289,8 @@ ERRATA: tuple[Erratum, ...] = (
     Erratum(
         key="3.unknown-evicted",
         concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
-        wrong="An instance registered as Unknown is evicted though every probe passes.",
+        wrong=("With the probe loop running, an instance registered as Unknown is evicted "
+               "at the first check before its first heartbeat, though every probe passes."),
         demonstrate=_demonstrate_unknown,
         verify_corrected=lambda: holds_for_all(PROBES, _passing_new_instance_unserved),
         corrected_by="msatheory.discovery.HealthChecker (successes before passing)",

@@ -9,7 +9,8 @@ registries separate two decisions the sketch conflates:
   critical instances get no traffic but stay registered;
 * *whether to forget the instance*: an instance critical for longer than
   ``deregister_critical_after`` is reaped (Consul's ``DeregisterCriticalServiceAfter``,
-  at least one minute, reaped every 30 s), unless the registry is *self-preserving*:
+  at least one minute, reaped every 30 s: ``agent/agent.go`` ``reapServicesInternal``
+  tests ``CriticalFor() > timeout``), unless the registry is *self-preserving*:
   Eureka stops evicting when the renewals of the last minute fall to
   ``int(n * (60 / interval) * 0.85)`` or below, because a registry that suddenly stops
   hearing from most of its fleet is more likely cut off than facing a mass death.
@@ -73,7 +74,10 @@ class SelfPreservation:
     Renewals are counted per whole minute of virtual time (Eureka's ``MeasuredRate``);
     evictions are enabled only while the last full minute's count exceeds
     :func:`self_preservation_threshold`. ``expected`` rises when an instance registers
-    and falls when one cancels, but not when one is evicted, as in Eureka.
+    and falls by one for every lease that leaves, cancelled or evicted, as in Eureka
+    since 1.9.17 (checked against 2.0.x): ``AbstractInstanceRegistry.evict`` removes each
+    expired lease through ``internalCancel``, which decrements
+    ``expectedNumberOfClientsSendingRenews`` and calls ``updateRenewsPerMinThreshold``.
 
     Parameters
     ----------
@@ -106,6 +110,8 @@ class SelfPreservation:
     ----------
     .. [1] Eureka's self-preservation
        (``PeerAwareInstanceRegistryImpl.isLeaseExpirationEnabled``).
+    .. [2] Eureka 1.9.17, Netflix/eureka#1271: evicted leases lower
+       ``expectedNumberOfClientsSendingRenews`` (``AbstractInstanceRegistry.internalCancel``).
     """
 
     def __init__(self, registry: Registry, interval: float = 30.0, percent: float = 0.85):
@@ -121,7 +127,7 @@ class SelfPreservation:
         self.expected += 1
 
     def cancelled(self) -> None:
-        """An instance left on purpose and will not renew again."""
+        """An instance left (cancelled or evicted) and will not renew again."""
         self.expected = max(0, self.expected - 1)
 
     def renewed(self) -> None:
@@ -167,7 +173,8 @@ class CheckPolicy:
     successes_before_passing : int, default 2
         Consecutive passed checks that make an instance passing again.
     deregister_critical_after : float or None, default 60
-        Seconds critical after which an instance is reaped; None never reaps.
+        An instance critical for more than this many seconds is reaped; None never
+        reaps.
     reap_interval : float, default 30
         Seconds between two runs of the reaper.
     self_preservation : bool, default True
@@ -238,7 +245,7 @@ class HealthChecker:
     The algorithm deregisters an instance the moment one check finds it unhealthy. Here
     :meth:`record` applies one check result: consecutive failures make a passing instance
     warning, then critical (not served, still registered), and consecutive successes make
-    it passing again. :meth:`reap` deregisters instances critical for
+    it passing again. :meth:`reap` deregisters instances critical for more than
     ``policy.deregister_critical_after`` s, unless self-preservation is engaged: most of
     the fleet silent at once is more likely a partition than a mass death.
 
@@ -267,6 +274,9 @@ class HealthChecker:
     msatheory.discovery.registry.NoHealthyInstance: service 'orders' has 1 registered
     instance(s), none healthy at t=0 s
     >>> _ = checker.registry.clock.advance(60)
+    >>> checker.reap()  # critical for exactly 60 s: not more than 60
+    []
+    >>> _ = checker.registry.clock.advance(1)
     >>> [i.id for i in checker.reap()]
     ['orders-1']
 
@@ -350,28 +360,33 @@ class HealthChecker:
         return 0.0 if since is None else self.registry.now - since
 
     def reap(self) -> list[Instance]:
-        """Deregister instances critical for ``deregister_critical_after`` s or more, unless
+        """Deregister instances critical for more than ``deregister_critical_after`` s
+        (Consul's ``reapServicesInternal``: ``cs.CriticalFor() > timeout``), unless
         self-preservation is engaged; return them."""
         after = self.policy.deregister_critical_after
         if after is None or (self.guard is not None and self.guard.engaged):
             return []
         reaped = [r.instance for r in self.registry.registrations()
-                  if self.critical_for(r.instance.service, r.instance.id) >= after]
+                  if self.critical_for(r.instance.service, r.instance.id) > after]
         for instance in reaped:
             self.registry.deregister(instance.service, instance.id)
             del self._streaks[(instance.service, instance.id)]
+            if self.guard:
+                self.guard.cancelled()
         return reaped
 
 
 class LeaseEvictor:
-    """Algorithm 3.2.2 (健康检查算法) as Eureka does it: heartbeats renew leases, and a
-    periodic task evicts leases older than ``lease_duration``, at most
-    ``size - int(size * 0.85)`` per run, chosen at random.
+    """Algorithm 3.2.2 (健康检查算法) as Eureka 2.0.x does it: heartbeats renew leases, and
+    a periodic task evicts expired leases, at most ``size - int(size * 0.85)`` per run,
+    chosen at random; each eviction, like a cancel, lowers the renewals self-preservation
+    expects (Eureka 1.9.17 and later, Netflix/eureka#1271).
 
-    This is the documented behaviour. Eureka's own ``Lease.renew`` adds the duration
-    once too often, so a real Eureka server lets a silent instance's lease run for
-    twice ``lease_duration`` (a known quirk its authors chose not to fix): real
-    detection is slower than modelled here.
+    A lease never renewed expires ``lease_duration`` s after registration. Once renewed,
+    it expires ``2 * lease_duration`` s after its last renewal: Eureka's ``Lease.renew``
+    sets ``lastUpdateTimestamp = now + duration`` and ``Lease.isExpired`` tests
+    ``now > lastUpdateTimestamp + duration``, a quirk its authors documented and chose
+    to keep. ``double_duration=False`` gives the documented ``lease_duration`` instead.
 
     Parameters
     ----------
@@ -385,12 +400,16 @@ class LeaseEvictor:
         Whether evictions stop while renewals fall to Eureka's threshold.
     seed : int, default 0
         Seeds the choice of which expired leases a run evicts.
+    double_duration : bool, default True
+        Whether a renewed lease runs ``2 * lease_duration`` past its last renewal, as
+        Eureka's ``Lease`` does, rather than ``lease_duration``.
 
     Raises
     ------
     TheoryError
-        If ``registry`` is not a Registry with ``ttl=None``, or a duration is not a
-        positive number of seconds.
+        If ``registry`` is not a Registry with ``ttl=None``, a duration is not a
+        positive number of seconds, ``seed`` not an integer, or ``self_preservation``
+        or ``double_duration`` not a bool.
 
     Examples
     --------
@@ -402,17 +421,21 @@ class LeaseEvictor:
     >>> _ = evictor.registry.clock.advance(31)
     >>> [i.id for i in evictor.evict()]
     ['orders-1']
+    >>> _ = evictor.registry.clock.advance(149)  # t=240: orders-2 renewed 180 s ago
+    >>> evictor.evict(), [i.id for i in evictor.expired(at=241)]
+    ([], ['orders-2'])
 
     References
     ----------
     .. [1] Algorithm 3.2.2 of the theory (健康检查算法).
-    .. [2] Eureka's ``AbstractInstanceRegistry.evict`` (the eviction task runs every
-       60 s) and ``Lease``.
+    .. [2] Eureka 2.0.x, ``eureka-core``: ``AbstractInstanceRegistry.evict`` (the
+       eviction task runs every 60 s; each evicted lease goes through
+       ``internalCancel``) and ``lease/Lease.java`` (``renew``, ``isExpired``).
     """
 
     def __init__(self, registry: Registry, lease_duration: float = 90.0,
                  renewal_interval: float = 30.0, self_preservation: bool = True,
-                 seed: int = 0):
+                 seed: int = 0, double_duration: bool = True):
         owner = "LeaseEvictor"
         require_instance(owner, "registry", registry, Registry)
         if registry.ttl is not None:
@@ -422,32 +445,53 @@ class LeaseEvictor:
         self.lease_duration = require_duration(owner, "lease_duration", lease_duration,
                                                positive=True)
         require_duration(owner, "renewal_interval", renewal_interval, positive=True)
+        require_instance(owner, "self_preservation", self_preservation, bool)
+        self.double_duration = require_instance(owner, "double_duration", double_duration,
+                                                bool)
         self.guard = SelfPreservation(registry, renewal_interval) if self_preservation else None
         self.rng = seeded_rng(seed, owner)
+        self._renewed: set[tuple[str, str]] = set()
 
     def register(self, instance: Instance) -> None:
         """Register with a fresh lease."""
         self.registry.register(instance)
+        self._renewed.discard((instance.service, instance.id))
         if self.guard:
             self.guard.registered()
 
     def renew(self, service: str, instance_id: str) -> None:
         """A heartbeat: renew the lease (``InstanceNotFound`` if it was evicted)."""
         self.registry.heartbeat(service, instance_id)
+        self._renewed.add((service, instance_id))
         if self.guard:
             self.guard.renewed()
 
     def cancel(self, service: str, instance_id: str) -> None:
         """An instance leaves on purpose."""
+        self._remove(service, instance_id)
+
+    def _remove(self, service: str, instance_id: str) -> None:
+        """``internalCancel``: the lease goes, and so does one expected renewer."""
         self.registry.deregister(service, instance_id)
+        self._renewed.discard((service, instance_id))
         if self.guard:
             self.guard.cancelled()
 
-    def expired(self) -> list[Instance]:
-        """Instances whose last renewal is more than ``lease_duration`` s ago."""
-        now = self.registry.now
+    def lease_end(self, service: str, instance_id: str) -> float:
+        """The last second at which the instance's lease is not yet expired."""
+        r = self.registry.registration(service, instance_id)
+        twice = self.double_duration and (service, instance_id) in self._renewed
+        return r.renewed + (2 if twice else 1) * self.lease_duration
+
+    def expired(self, at: float | None = None) -> list[Instance]:
+        """Instances whose lease has expired at ``at`` (by default now): more than
+        ``lease_duration`` s since registration if never renewed, else more than
+        ``2 * lease_duration`` s (``lease_duration`` without ``double_duration``) since
+        the last renewal."""
+        now = self.registry.now if at is None else require_duration(
+            "LeaseEvictor.expired", "at", at)
         return [r.instance for r in self.registry.registrations()
-                if now > r.renewed + self.lease_duration]
+                if now > self.lease_end(r.instance.service, r.instance.id)]
 
     def evict(self) -> list[Instance]:
         """One run of the eviction task; return the evicted instances."""
@@ -458,5 +502,5 @@ class LeaseEvictor:
         limit = size - math.floor(size * 0.85)
         evicted = expired if len(expired) <= limit else self.rng.sample(expired, limit)
         for instance in sorted(evicted, key=lambda i: (i.service, i.id)):
-            self.registry.deregister(instance.service, instance.id)
+            self._remove(instance.service, instance.id)
         return sorted(evicted, key=lambda i: (i.service, i.id))

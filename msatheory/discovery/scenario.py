@@ -190,8 +190,16 @@ class Scenario:
         return "\n".join(lines)
 
 
+def _times(owner: str, horizon: float, **starts: float) -> None:
+    """A scenario builder's start time (at or after 0) and horizon (after 0), by name."""
+    for what, t in starts.items():
+        require_duration(owner, what, t)
+    require_duration(owner, "horizon", horizon, positive=True)
+
+
 def crash(n: int = 5, at: float = 100.0, horizon: float = 600.0) -> Scenario:
     """One instance crashes at ``at`` and never returns."""
+    _times("crash", at=at, horizon=horizon)
     ids = fleet(n)
     return Scenario("crash", ids, horizon, {ids[0].id: (Outage(at),)})
 
@@ -201,6 +209,7 @@ def flapping(n: int = 5, start: float = 100.0, down: tuple[int, int] = (10, 30),
     """One instance stops answering (overload, long GC pauses) without restarting, from
     ``start`` on: down for a whole number of seconds drawn from ``down``, then up for one
     drawn from ``up`` (inclusive ranges, seeded), and so on."""
+    _times("flapping", start=start, horizon=horizon)
     ids = fleet(n)
     for what, (low, high) in (("down", down), ("up", up)):
         require_count("flapping", f"{what}[0]", low, least=1)
@@ -216,12 +225,16 @@ def flapping(n: int = 5, start: float = 100.0, down: tuple[int, int] = (10, 30),
 def partition(n: int = 5, start: float = 100.0, length: float = 120.0,
               horizon: float = 600.0) -> Scenario:
     """The registry loses its network to the whole (healthy) fleet for ``length`` s."""
+    _times("partition", start=start, horizon=horizon)
+    require_duration("partition", "length", length, positive=True)
     return Scenario("partition", fleet(n), horizon, partitions=(Outage(start, start + length),))
 
 
 def mass_restart(n: int = 5, start: float = 100.0, down: float = 40.0,
                  horizon: float = 600.0) -> Scenario:
     """Every instance restarts at once (a botched deploy) and is down for ``down`` s."""
+    _times("mass_restart", start=start, horizon=horizon)
+    require_duration("mass_restart", "down", down, positive=True)
     ids = fleet(n)
     return Scenario("mass restart", ids, horizon,
                     {i.id: (Outage(start, start + down, restart=True),) for i in ids})

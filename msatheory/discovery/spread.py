@@ -79,6 +79,8 @@ def jain(counts: Sequence[float]) -> float:
     (R. Jain, D. Chiu and W. Hawe, "A Quantitative Measure of Fairness and
     Discrimination for Resource Allocation in Shared Computer Systems", DEC TR-301, 1984.)
     """
+    for k, x in enumerate(counts):
+        require_number("jain", f"counts[{k}]", x)
     total, squares = sum(counts), sum(x * x for x in counts)
     if not counts or squares == 0:
         raise TheoryError(f"jain: counts must hold some positive count, not {list(counts)!r}")

@@ -179,11 +179,11 @@ def check_health(policy: CheckPolicy, scenarios: Iterable[Scenario] | None = Non
     --------
     >>> check_health(CheckPolicy()).holds
     True
-    >>> check_health(CheckPolicy(interval=30, self_preservation=False),
+    >>> check_health(CheckPolicy(interval=25, self_preservation=False),
     ...              [SCENARIOS["crash"], SCENARIOS["partition"]])
     Algorithm 3.2.2 Health check (健康检查算法): violated. 2 scenario(s); outages over 30 s
     must be detected within 30 s and no live instance forgotten.
-      - late detection: crash: orders-1 down from t=100 s for 500 s, detected after 80 s
+      - late detection: crash: orders-1 down from t=100 s for 500 s, detected after 50 s
       - lost for good: partition: 5 live instance(s) deregistered and never registered again
 
     See Also

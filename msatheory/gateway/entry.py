@@ -3,6 +3,13 @@
 A service that clients reach directly, without passing a gateway, bypasses the
 gateway's routing, authentication and rate limiting. With several gateways (one
 per client type, Pattern 4.3.2) each is an entry; anything else exposed is a bypass.
+
+The pattern is in tension with Feature 1.2.3: one gateway is, by construction, one
+service whose failure stops every client. Replicas make it survive an instance
+failure, not a service failure (a bad release fails every replica); one gateway per
+client type (Pattern 4.3.2) or cells reduce that. ``check_fault_isolation`` accepts
+the only entry point when it has two or more replicas and states the trade-off in its
+summary.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Microservice",
         title_zh="微服务",
         statement=(
-            r"A microservice system is a quadruple $\mathcal{MS} = (S, I, D, N)$: $S$ the "
-            "services, $I$ the interfaces, $D$ the data, $N$ the network topology."
+            r"A microservice is a quadruple $\mathcal{MS} = (S, I, D, N)$, where $S$ is the set "
+            "of services, $I$ the set of interfaces, $D$ the set of data and $N$ the network "
+            "topology."
         ),
         statement_zh=(
             r"微服务是一个四元组 $\mathcal{MS} = (S, I, D, N)$，其中：$S$ 是服务集合，$I$ "
@@ -31,6 +32,10 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         encoding="msatheory.basics.Microservice",
         notebook=BASICS,
+        reading=(
+            "Ours: the quadruple describes a whole system of services, not one service; the "
+            "model is msatheory.basics.Architecture, whose microservice view is (S, I, D, N)."
+        ),
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -38,9 +43,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Microservice architecture",
         title_zh="微服务架构",
         statement=(
-            r"A microservice architecture is a quintuple $\mathcal{MSA} = (S, C, N, D, M)$: $S$ "
-            "the services, $C$ the communication mechanisms, $N$ the network layer, $D$ the data "
-            "layer, $M$ the monitoring layer."
+            r"A microservice architecture is a quintuple $\mathcal{MSA} = (S, C, N, D, M)$, "
+            "where $S$ is the set of services, $C$ the communication mechanism, $N$ the network "
+            "layer, $D$ the data layer and $M$ the monitoring layer."
         ),
         statement_zh=(
             r"微服务架构是一个五元组 $\mathcal{MSA} = (S, C, N, D, M)$，其中：$S$ 是服务集合，"
@@ -55,28 +60,34 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Independence",
         title_zh="微服务独立性",
         statement=(
-            r"Every microservice $s \in S$ can be deployed, scaled and replaced independently."
+            r"Each microservice $s \in S$ can be deployed, scaled and replaced independently."
         ),
         statement_zh=r"每个微服务 $s \in S$ 可以独立部署、扩展和替换。",
         encoding="msatheory.basics.check_independence",
         notebook=BASICS,
+        reading=(
+            "Ours: three things bind services so that one cannot be deployed, scaled or replaced "
+            "alone: a cycle of synchronous calls, a shared data store and a shared deployment "
+            "unit."
+        ),
     ),
     Statement(
         kind=Kind.FEATURE,
         number="1.2.1",
         title="Autonomy",
         title_zh="服务自治",
-        statement="Every service owns its data store and its business logic.",
+        statement="Each service has its own data storage and business logic.",
         statement_zh="每个服务拥有自己的数据存储和业务逻辑。",
         encoding="msatheory.basics.check_autonomy",
         notebook=BASICS,
+        reading="Ours: no data store (other than a message broker) is used by two services.",
     ),
     Statement(
         kind=Kind.FEATURE,
         number="1.2.2",
         title="Technology diversity",
         title_zh="技术多样性",
-        statement="Different services may use different technology stacks.",
+        statement="Different services can use different technology stacks.",
         statement_zh="不同服务可以使用不同的技术栈。",
         encoding="msatheory.basics.check_technology_diversity",
         notebook=BASICS,
@@ -86,20 +97,29 @@ STATEMENTS: tuple[Statement, ...] = (
         number="1.2.3",
         title="Fault isolation",
         title_zh="故障隔离",
-        statement="The failure of a single service does not bring down the whole system.",
+        statement="The failure of a single service does not affect the whole system.",
         statement_zh="单个服务的故障不会影响整个系统。",
         encoding="msatheory.basics.check_fault_isolation",
         notebook=BASICS,
+        reading=(
+            "Ours: a failure spreads along hard dependencies only (synchronous calls without a "
+            "timeout and a fallback), and no single service's failure may reach every entry "
+            "point; a lone entry point with two or more replicas is the accepted trade-off "
+            "with Pattern 4.3.1."
+        ),
     ),
     Statement(
         kind=Kind.FEATURE,
         number="1.2.4",
         title="Independent scaling",
         title_zh="独立扩展",
-        statement="Every service can be scaled independently, according to its own load.",
+        statement="Each service can be scaled independently according to its load.",
         statement_zh="每个服务可以根据负载独立扩展。",
         encoding="msatheory.basics.check_independent_scaling",
         notebook=BASICS,
+        reading=(
+            "Ours: no two services ship in one deployment unit, which would scale them together."
+        ),
     ),
     # 2.0 微服务设计原则 -- design principles
     Statement(
@@ -108,12 +128,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Single responsibility",
         title_zh="单一职责",
         statement=(
-            "Every microservice should be responsible for exactly one business function or "
-            "domain."
+            "Each microservice should be responsible for only one business function or domain."
         ),
         statement_zh="每个微服务应该只负责一个业务功能或领域。",
         encoding="msatheory.design.check_single_responsibility",
         notebook=DESIGN,
+        reading="Ours: every function of a service belongs to one domain.",
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -121,7 +141,7 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Service boundary",
         title_zh="服务边界",
         statement=(
-            r"A service boundary is a function $B: S \to 2^F$ mapping each service to its set of "
+            r"A service boundary is a function $B: S \to 2^F$ that maps a service to its set of "
             "functions."
         ),
         statement_zh=r"服务边界是一个函数 $B: S \to 2^F$，将服务映射到其功能集合。",
@@ -150,8 +170,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Domain",
         title_zh="领域",
         statement=(
-            r"A domain is a triple $\mathcal{D} = (E, R, B)$: $E$ the entities, $R$ the "
-            "relations, $B$ the business rules."
+            r"A domain is a triple $\mathcal{D} = (E, R, B)$, where $E$ is the set of entities, "
+            "$R$ the set of relations and $B$ the set of business rules."
         ),
         statement_zh=(
             r"领域是一个三元组 $\mathcal{D} = (E, R, B)$，其中：$E$ 是实体集合，$R$ 是关系集合，"
@@ -166,8 +186,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Bounded context",
         title_zh="限界上下文",
         statement=(
-            r"A bounded context is a quadruple $\mathcal{BC} = (D, L, I, O)$: $D$ the domain "
-            "model, $L$ the language, $I$ the input interface, $O$ the output interface."
+            r"A bounded context is a quadruple $\mathcal{BC} = (D, L, I, O)$, where $D$ is the "
+            "domain model, $L$ the language, $I$ the input interface and $O$ the output "
+            "interface."
         ),
         statement_zh=(
             r"限界上下文是一个四元组 $\mathcal{BC} = (D, L, I, O)$，其中：$D$ 是领域模型，$L$ "
@@ -182,8 +203,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Service granularity",
         title_zh="服务粒度",
         statement=(
-            "Service granularity measures a service's complexity: $G(s) = |B(s)| + |I(s)| + "
-            "|D(s)|$, with $I(s)$ its interfaces and $D(s)$ its data entities."
+            "Service granularity is a measure of service complexity, defined as $G(s) = |B(s)| + "
+            "|I(s)| + |D(s)|$, where $I(s)$ is the number of interfaces and $D(s)$ the number of "
+            "data entities."
         ),
         statement_zh=(
             "服务粒度是服务复杂度的度量，定义为 $G(s) = |B(s)| + |I(s)| + |D(s)|$，其中 $I(s)$ "
@@ -198,12 +220,16 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Proper granularity",
         title_zh="适当粒度",
         statement=(
-            "Service granularity should be moderate: not so coarse that it couples, not so fine "
-            "that it makes the system needlessly complex."
+            "Service granularity should be moderate: neither so large that it causes coupling "
+            "nor so small that it causes excessive complexity."
         ),
         statement_zh="服务粒度应该适中，既不过大导致耦合，也不过小导致过度复杂。",
         encoding="msatheory.design.check_granularity",
         notebook=DESIGN,
+        reading=(
+            "Ours: moderate means within bounds, G(s) from merge-below to split-above (3 to 20, "
+            "the theory's Go sketch)."
+        ),
     ),
     # 3.0 服务发现理论 -- service discovery
     Statement(
@@ -212,8 +238,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Service registration",
         title_zh="服务注册",
         statement=(
-            r"A service registration is a triple $\mathcal{SR} = (R, S, T)$: $R$ the registry, "
-            "$S$ the services, $T$ the timestamp."
+            r"A service registration is a triple $\mathcal{SR} = (R, S, T)$, where $R$ is the "
+            "registry, $S$ the set of services and $T$ the timestamp."
         ),
         statement_zh=(
             r"服务注册是一个三元组 $\mathcal{SR} = (R, S, T)$，其中：$R$ 是注册表，$S$ "
@@ -221,6 +247,10 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         encoding="msatheory.discovery.Registration",
         notebook=DISCOVERY,
+        reading=(
+            "Ours: the timestamp T is read as a lease: a registration lives a fixed time past "
+            "its last renewal, as in Eureka and Consul TTL checks."
+        ),
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -228,8 +258,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Service instance",
         title_zh="服务实例",
         statement=(
-            r"A service instance is a quadruple $\mathcal{SI} = (ID, URL, Status, Metadata)$: "
-            "the instance identifier, the service address, the instance status and its metadata."
+            r"A service instance is a quadruple $\mathcal{SI} = (ID, URL, Status, Metadata)$, "
+            "where $ID$ is the instance identifier, $URL$ the service address, $Status$ the "
+            "instance status and $Metadata$ the metadata."
         ),
         statement_zh=(
             r"服务实例是一个四元组 $\mathcal{SI} = (ID, URL, Status, Metadata)$，其中：$ID$ "
@@ -244,8 +275,9 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Service discovery",
         title_zh="服务发现算法",
         statement=(
-            "Look up the instances of the named service in the registry; if there are none, fail "
-            "with 'service not found'; otherwise let the load balancer select one and return it."
+            "instances = registry.lookup(serviceName); if it is empty, return the error "
+            "\"Service not found\"; otherwise the load balancer selects an instance, which is "
+            "returned."
         ),
         statement_zh=(
             "instances = registry.lookup(serviceName)；若为空则返回错误 \"Service not found\"；"
@@ -260,18 +292,26 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Health check",
         title_zh="健康检查算法",
         statement=(
-            "For every instance in the registry: if the instance is not healthy, deregister it."
+            "For each instance in the registry: if the instance is not healthy, deregister it "
+            "from the registry."
         ),
         statement_zh="对注册表中的每个实例：如果实例不健康，则从注册表注销它。",
         encoding="msatheory.discovery.HealthChecker",
         notebook=DISCOVERY,
+        reading=(
+            "Ours: 'not healthy' is decided by consecutive failed checks, deregistration waits, "
+            "and a registry that loses most of its fleet at once stops evicting "
+            "(self-preservation)."
+        ),
     ),
     Statement(
         kind=Kind.PATTERN,
         number="3.3.1",
         title="Client-side discovery",
         title_zh="客户端发现",
-        statement="The client queries the service registry itself and selects a service instance.",
+        statement=(
+            "The client queries the service registry directly and selects a service instance."
+        ),
         statement_zh="客户端直接查询服务注册表，选择服务实例。",
         encoding="msatheory.discovery.ClientSideDiscovery",
         notebook=DISCOVERY,
@@ -282,7 +322,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title="Server-side discovery",
         title_zh="服务端发现",
         statement=(
-            "The client reaches services through a load balancer, which performs the discovery."
+            "The client accesses services through a load balancer; the load balancer is "
+            "responsible for service discovery."
         ),
         statement_zh="客户端通过负载均衡器访问服务，负载均衡器负责服务发现。",
         encoding="msatheory.discovery.ServerSideDiscovery",
@@ -450,7 +491,7 @@ STATEMENTS: tuple[Statement, ...] = (
         number="6.1.1",
         title="Data consistency",
         title_zh="数据一致性",
-        statement="Data consistency is the agreement of data state across a distributed system.",
+        statement="Data consistency is the consistency of data state in a distributed system.",
         statement_zh="数据一致性是分布式系统中数据状态的一致性。",
     ),
     Statement(
@@ -477,7 +518,7 @@ STATEMENTS: tuple[Statement, ...] = (
         number="6.2.1",
         title="Sharding",
         title_zh="数据分片",
-        statement="Sharding distributes data across several storage nodes.",
+        statement="Data sharding is distributing data over several storage nodes.",
         statement_zh="数据分片是将数据分布到多个存储节点。",
     ),
     Statement(
@@ -501,7 +542,7 @@ STATEMENTS: tuple[Statement, ...] = (
         number="6.3.1",
         title="Replication",
         title_zh="数据复制",
-        statement="Replication copies data to several nodes.",
+        statement="Data replication is copying data to several nodes.",
         statement_zh="数据复制是将数据复制到多个节点。",
     ),
     Statement(

@@ -82,8 +82,10 @@ def myst_page(statements: Sequence[Statement]) -> str:
     out = [
         "# Appendix: the theory catalogue",
         "",
-        "Every numbered statement of the theory, where the package encodes it and where a "
-        f"chapter teaches it. {_counts(statements)} The same table prints in a terminal with "
+        "Every numbered statement of the theory in a literal translation, how the workbook "
+        "reads it where it must interpret it to check it (the reading is ours, not the "
+        "theory's), where the package encodes it and where a chapter teaches it. "
+        f"{_counts(statements)} The same table prints in a terminal with "
         "`python -m msatheory theory`.",
     ]
     for chapter, (title, title_zh) in _CHAPTERS.items():
@@ -91,13 +93,13 @@ def myst_page(statements: Sequence[Statement]) -> str:
         if not rows:
             continue
         out += ["", f"## {chapter}. {title} ({title_zh})", "",
-                "| Statement | Title | Statement | Encoded by | Taught in |",
-                "| --- | --- | --- | --- | --- |"]
+                "| Statement | Title | Statement | Our reading | Encoded by | Taught in |",
+                "| --- | --- | --- | --- | --- | --- |"]
         for s in rows:
             encoded = f"{{py:obj}}`{s.encoding}`" if s.encoding else "not yet"
             taught = f"{{ref}}`{s.ref} <{s.label}>`" if s.notebook else "not yet"
             out.append(
                 f"| {s.ref} | {_cell(s.title)} ({s.title_zh}) | {_cell(s.statement)} "
-                f"| {encoded} | {taught} |"
+                f"| {_cell(s.reading.removeprefix('Ours: ')) or '-'} | {encoded} | {taught} |"
             )
     return "\n".join(out) + "\n"

@@ -54,10 +54,13 @@ _ZH = {
 class Statement:
     """One numbered statement: what the theory says, and where the workbook encodes and teaches it.
 
-    ``statement`` is an English rendering (LaTeX between ``$`` where the theory has
-    math); ``statement_zh`` is the theory's own wording. ``encoding`` is the dotted
-    path of the object that encodes the statement and ``notebook`` the notebook
-    that teaches it; both are ``None`` while the statement's chapter is not written.
+    ``statement_zh`` is the theory's own sentence and ``statement`` its literal English
+    translation (LaTeX between ``$`` where the theory has math); ``reading`` says how the
+    workbook reads the statement where it must interpret it to make it checkable (ours,
+    not the theory's), and is empty where the literal statement is what is encoded.
+    ``encoding`` is the dotted path of the object that encodes the statement and
+    ``notebook`` the notebook that teaches it; both are ``None`` while the statement's
+    chapter is not written.
     """
 
     kind: Kind
@@ -68,6 +71,7 @@ class Statement:
     statement_zh: str
     encoding: str | None = None
     notebook: str | None = None
+    reading: str = ""
 
     @property
     def chapter(self) -> int:

@@ -1,7 +1,8 @@
 """Chapter 1's figure: an architecture as Def 1.1.2's network N, and a failure's blast radius.
 
 Services are circles, layered callers above callees; data stores are grey squares at
-the bottom. Calls are solid arrows, topics dashed arrows, data-store use dotted lines;
+the bottom. Hard calls are solid arrows, soft calls (timeout and fallback) dash-dotted,
+topics and asynchronous calls dashed, data-store use dotted lines;
 entry points have a dark ring. A failing service is red and the services that fail
 with it (Feature 1.2.3) orange. The legend names every colour and line style drawn.
 """
@@ -95,11 +96,13 @@ class ArchitectureDrawing:
 
         graph: nx.DiGraph = nx.DiGraph()
         graph.add_nodes_from(pos)
-        sync = [(f"service:{u}", f"service:{v}") for u, v in arch.call_graph.edges]
+        sync = [(f"service:{u}", f"service:{v}") for u, v in arch.hard_graph.edges]
+        soft = [(f"service:{u}", f"service:{v}") for u, v in arch.call_graph.edges
+                if not arch.hard_graph.has_edge(u, v)]
         topics = [
             (f"service:{u}", f"service:{v}")
             for u, v, data in arch.network.edges(data=True)
-            if data["topics"] and not data["sync"]
+            if not data["sync"]
         ]
         stores = [
             (f"service:{s}", f"datastore:{d}")
@@ -109,6 +112,7 @@ class ArchitectureDrawing:
         arrows: dict[str, Any] = {"ax": ax, "arrows": True, "arrowsize": 12, "node_size": size,
                   "connectionstyle": "arc3,rad=0.12", "edge_color": COLOURS["edge"]}
         nx.draw_networkx_edges(graph, pos, edgelist=sync, **arrows)
+        nx.draw_networkx_edges(graph, pos, edgelist=soft, style="dashdot", **arrows)
         nx.draw_networkx_edges(graph, pos, edgelist=topics, style="dashed", **arrows)
         nx.draw_networkx_edges(graph, pos, edgelist=stores, ax=ax, arrows=True,
                                arrowstyle="-", style="dotted", node_size=size,
@@ -134,11 +138,11 @@ class ArchitectureDrawing:
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6})
         self.title: Text = ax.set_title(arch.name, fontsize=10)
         self._legend(fig, failures, bool(stores_drawn), bool(sync), bool(topics), bool(stores),
-                     bool(entry))
+                     bool(entry), bool(soft))
         self.paint()
 
     def _legend(self, fig: Figure, failures: bool, datastores: bool, sync: bool, topics: bool,
-                stores: bool, entry: bool) -> None:
+                stores: bool, entry: bool, soft: bool = False) -> None:
         def dot(colour: str, label: str, marker: str = "o", ring: str | None = None) -> Line2D:
             return Line2D([], [], ls="", marker=marker, ms=9, mfc=colour,
                           mec=ring or colour, mew=2 if ring else 0, label=label)
@@ -152,7 +156,11 @@ class ArchitectureDrawing:
         if datastores:
             handles.append(dot(COLOURS["datastore"], "data store", marker="s"))
         if sync:
-            handles.append(Line2D([], [], color=COLOURS["edge"], label="calls (waits)"))
+            handles.append(Line2D([], [], color=COLOURS["edge"],
+                                  label="hard call (waits)" if soft else "calls (waits)"))
+        if soft:
+            handles.append(Line2D([], [], color=COLOURS["edge"], ls="-.",
+                                  label="soft call (fallback)"))
         if topics:
             handles.append(Line2D([], [], color=COLOURS["edge"], ls="--",
                                   label="topic (async)"))
