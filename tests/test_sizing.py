@@ -93,6 +93,6 @@ def test_check_granularity_names_services_outside_bounds():
     verdict = check_granularity(design)
     assert [str(w) for w in verdict.witnesses] == [
         "service too coarse: G(big) = 21 > 20",
-        "service too fine: G(tiny) = 1 < 3; no cut can bring billing (1 elements) within bounds",
+        "service too fine: G(tiny) = 1 < 3; no cut can bring billing (1 element) within bounds",
     ]
     assert check_granularity(design, Bounds(1, 21)).holds

@@ -282,8 +282,8 @@ def blast_radius(arch: Architecture, service: str, event: str = "service") -> fr
     Notes
     -----
     For u ≠ v, when u reaches v by hard calls and v does not reach u (they are not on
-    one cycle), R(v) ⊇ R(u) ∪ {u}: a callee's radius holds its callers and theirs. On
-    a cycle the inclusion fails: u ∈ R(v) and v ∈ R(u), but v ∉ R(v).
+    one cycle), β(v) ⊇ β(u) ∪ {u}: a callee's radius holds its callers and theirs. On
+    a cycle the inclusion fails: u ∈ β(v) and v ∈ β(u), but v ∉ β(v).
 
     References
     ----------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from msatheory.design.boundary import Design, ServiceSpec
 from msatheory.errors import TheoryError, require_count, require_instance
 from msatheory.theory import get
+from msatheory.theory.render import counted
 from msatheory.theory.statement import Kind
 from msatheory.theory.verdict import Verdict, Witness
 
@@ -215,7 +216,7 @@ def check_granularity(design: Design, bounds: Bounds = SKETCH_BOUNDS) -> Verdict
     ...                  ServiceSpec("orders", [Function(f"f{i}", "sales") for i in range(3)])])
     >>> print(check_granularity(design))
     Principle 2.3.1 Proper granularity (适当粒度): violated. 2 services; within [3, 20]: 1.
-      - service too fine: G(tiny) = 1 < 3; no cut can bring billing (1 elements) within bounds
+      - service too fine: G(tiny) = 1 < 3; no cut can bring billing (1 element) within bounds
 
     References
     ----------
@@ -238,7 +239,8 @@ def check_granularity(design: Design, bounds: Bounds = SKETCH_BOUNDS) -> Verdict
         note = (
             "" if reachable == domains else
             "; no cut can bring "
-            + ", ".join(f"{d} ({sizes[d]} elements)" for d in domains if d not in reachable)
+            + ", ".join(f"{d} ({counted(sizes[d], 'element')})" for d in domains
+                        if d not in reachable)
             + " within bounds"
         )
         witnesses.append(
