@@ -101,24 +101,6 @@ def test_each_erratum_is_shown_by_its_port_and_fixed_by_its_correction(erratum):
     assert erratum.wrong.endswith(".") and erratum.wrong.count(". ") == 0
 
 
-@pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
-def test_each_erratum_is_written_the_same_way(erratum):
-    """The record convention of CONTRIBUTING.md: a chapter-numbered slug, the sketch or
-    statement with its section, one full sentence, an importable correction."""
-    assert re.fullmatch(r"[1-8]\.[a-z][a-z0-9-]*", erratum.key)
-    assert re.fullmatch(r".+ \(section [1-8](\.\d)?(; .+)?\)", erratum.concerns)
-    assert erratum.wrong[0].isupper() and erratum.wrong.endswith(".")
-    path = erratum.corrected_by.split(" (")[0]
-    module, _, attribute = path.partition(".")
-    target = importlib.import_module(module)
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            target = importlib.import_module(f"{target.__name__}.{part}")
-        else:
-            target = getattr(target, part)
-    assert callable(target) or isinstance(target, type)
-
-
 def _resolves(dotted: str) -> object:
     module, _, attribute = dotted.split(" (")[0].partition(".")
     target: object = importlib.import_module(module)
@@ -126,6 +108,16 @@ def _resolves(dotted: str) -> object:
         target = (getattr(target, part) if hasattr(target, part)
                   else importlib.import_module(f"{target.__name__}.{part}"))  # type: ignore[attr-defined]
     return target
+
+
+@pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
+def test_each_erratum_is_written_the_same_way(erratum):
+    """The record convention of CONTRIBUTING.md: a chapter-numbered slug, the sketch or
+    statement with its section, one full sentence, an importable correction."""
+    assert re.fullmatch(r"[1-8]\.[a-z][a-z0-9-]*", erratum.key)
+    assert re.fullmatch(r".+ \(section [1-8](\.\d)?(; .+)?\)", erratum.concerns)
+    assert erratum.wrong[0].isupper() and erratum.wrong.endswith(".")
+    assert callable(_resolves(erratum.corrected_by))
 
 
 @pytest.mark.parametrize("stub", theory.stubs(), ids=lambda s: s.key)

@@ -7,13 +7,15 @@ services fail with it and whether any entry point still serves.
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
 from msatheory.basics.features import failure_impact, single_points_of_failure
 from msatheory.basics.model import Architecture
-from msatheory.interactive.explorer import Explorer, Memo, beside, figure_image, report_html
+from msatheory.interactive.explorer import Explorer, beside, figure_image, report_html
 from msatheory.interactive.figures.architecture import ArchitectureDrawing
 from msatheory.interactive.figures.png import Canvas
 
@@ -36,7 +38,8 @@ class BlastRadiusExplorer(Explorer):
         arch.service(first)
         self.drawing = ArchitectureDrawing(arch, figsize=(6.0, 4.4), failures=True)
         self.canvas = Canvas(self.drawing.figure, self.drawing.changing)
-        self._png: Memo[str, bytes] = Memo(self._draw)
+        # What a control did not change is not drawn again.
+        self._png: Callable[[str], bytes] = functools.lru_cache(maxsize=64)(self._draw)
         self.dropdown = widgets.Dropdown(options=names, value=first, description="Failing:",
                                          layout=widgets.Layout(width="280px"))
         self.report = widgets.HTML(layout=widgets.Layout(width="280px"))

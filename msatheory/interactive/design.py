@@ -10,8 +10,9 @@ verdicts; the figure is :class:`~msatheory.interactive.figures.design.CutDrawing
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import ipywidgets as widgets
 
@@ -23,7 +24,7 @@ from msatheory.design.optimizer import optimize
 from msatheory.design.quality import cut_quality
 from msatheory.design.sizing import SKETCH_BOUNDS, Bounds, check_granularity, granularity
 from msatheory.errors import TheoryError, require_count, require_number
-from msatheory.interactive.explorer import Explorer, Memo, beside, figure_image, report_html
+from msatheory.interactive.explorer import Explorer, beside, figure_image, report_html
 from msatheory.interactive.figures.design import CutDrawing
 from msatheory.interactive.figures.png import Canvas
 from msatheory.theory.verdict import Verdict
@@ -77,9 +78,11 @@ class GranularityExplorer(Explorer):
         self.drawing = CutDrawing(monolith, figsize=(5.6, 5.6))
         self.canvas = Canvas(self.drawing.figure, self.drawing.changing)
         self.image = figure_image(self.canvas)
-        self._cut: Memo[tuple[float, float, float, str], Design] = Memo(self._decompose)
-        self._optimized: Memo[_Key, Design] = Memo(self._optimize)
-        self._shown: Memo[_Key, tuple[bytes, str]] = Memo(self._render)
+        # What a control did not change is not computed again.
+        memo = functools.lru_cache(maxsize=64)
+        self._cut: Callable[[tuple[float, float, float, str]], Design] = memo(self._decompose)
+        self._optimized: Callable[[_Key], Design] = memo(self._optimize)
+        self._shown: Callable[[_Key], tuple[bytes, str]] = memo(self._render)
         self._holding = False
         for control in (self.bounds_slider, self.write, self.read, self.call, self.method):
             control.observe(self._changed, names="value")

@@ -8,19 +8,14 @@ text; where the page is narrower than both, the figure wraps under the column.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as widgets
 
 from msatheory.interactive.figures.png import Canvas
 
-__all__ = ["Explorer", "Memo", "beside", "figure_image", "report_html"]
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
+__all__ = ["Explorer", "beside", "figure_image", "report_html"]
 
 class Explorer:
     """A model-driven widget: ``widget`` is what a notebook shows, ``repr`` its text form
@@ -59,20 +54,3 @@ def report_html(body: str) -> str:
     return f'<div class="msa-report" style="line-height:1.45">{body}</div>'
 
 
-class Memo(Generic[K, V]):
-    """The last ``size`` results of a function, by argument: what a control did not
-    change is not computed again."""
-
-    def __init__(self, compute: Callable[[K], V], size: int = 64):
-        self._compute, self._size = compute, size
-        self._values: OrderedDict[K, V] = OrderedDict()
-
-    def __call__(self, key: K) -> V:
-        if key in self._values:
-            self._values.move_to_end(key)
-            return self._values[key]
-        value = self._compute(key)
-        self._values[key] = value
-        if len(self._values) > self._size:
-            self._values.popitem(last=False)
-        return value

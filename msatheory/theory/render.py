@@ -3,12 +3,13 @@ and the fixed-width tables and labelled lists the chapters print."""
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 
 from msatheory.theory.statement import Statement
 
-__all__ = ["counted", "grid", "labelled", "myst_page", "text_table"]
+__all__ = ["counted", "grid", "labelled", "myst_page", "show", "text_table"]
 
 _CHAPTERS = {
     1: ("Basics", "微服务基础理论"),
@@ -26,6 +27,36 @@ def counted(n: int, what: str) -> str:
     """``n`` and ``what``, plural unless n is one: ``counted(1, "data store")`` is
     ``'1 data store'``, ``counted(3, "call")`` is ``'3 calls'``."""
     return f"{n} {what}{'s' * (n != 1)}"
+
+
+def show(text: object, width: int = 100, *, hang: int = 4, hyphens: bool = False,
+         limit: int | None = None, cut: bool = False, start: str | None = None) -> None:
+    """Print ``text`` as a notebook shows it to a reader: each line at most ``width``
+    characters, wrapped with its continuation indented ``hang`` more (or, with ``cut``,
+    cut short with " ..."), and at most ``limit`` lines, then how many more there are.
+    With ``start``, print from the first line that starts with it. ``hyphens`` lets a
+    line break at a hyphen.
+
+    >>> show("a verdict: " + "word " * 6, width=20, limit=2)
+    a verdict: word word
+    ... 2 more lines
+    """
+    lines = str(text).splitlines() or [""]
+    if start is not None:
+        lines = lines[next(i for i, line in enumerate(lines) if line.startswith(start)):]
+    shown: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            shown.append(line)
+        elif cut:
+            shown.append(line[:width - 4] + " ...")
+        else:
+            indent = " " * (len(line) - len(line.lstrip()) + hang)
+            shown += textwrap.wrap(line, width, subsequent_indent=indent,
+                                   break_on_hyphens=hyphens)
+    if limit is not None and len(shown) > limit:
+        shown[limit - 1:] = [f"... {len(shown) - limit + 1} more lines"]
+    print("\n".join(shown))
 
 
 def _width(text: str) -> int:
