@@ -24,31 +24,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from msatheory.basics.model import Architecture, Service
+from msatheory.basics.examples import shop
 
 BUDGET_MS = 100.0
 T = TypeVar("T")
 
-#: Chapter 1's shop, as notebooks/01_basics.ipynb builds it.
-SHOP = Architecture(
-    [
-        Service("gateway", calls=["catalogue", "cart", "orders"], exposed=True,
-                technology="go", replicas=2, healthcheck=True),
-        Service("catalogue", interfaces=["GET /products"], datastores=["catalogue-db"],
-                technology="python", replicas=2, healthcheck=True),
-        Service("cart", interfaces=["GET /cart", "POST /cart"], calls=["catalogue"],
-                datastores=["cart-cache"], technology="node", healthcheck=True),
-        Service("orders", interfaces=["POST /orders"], calls=["cart", "payments"],
-                publishes=["order-placed"], datastores=["orders-db"], technology="java",
-                replicas=2, healthcheck=True),
-        Service("payments", interfaces=["POST /payments"], datastores=["payments-db"],
-                technology="java", healthcheck=True),
-        Service("shipping", subscribes=["order-placed"], datastores=["shipping-db"],
-                technology="go"),
-        Service("email", subscribes=["order-placed"], technology="python"),
-    ],
-    name="shop",
-)
+#: Lesson 1a's shop.
+SHOP = shop()
 
 
 class Session:

@@ -340,3 +340,26 @@ def test_the_cycle_through_a_call_is_as_short_as_a_shortest_path_back(arch):
                 assert len(set(cycle[:-1])) == len(cycle) - 1  # elementary
                 assert all(graph.has_edge(u, v) for u, v in pairwise(cycle))
                 assert any(cycle[i:i + 2] == (caller, callee) for i in range(len(cycle) - 1))
+
+
+def test_soften_makes_one_call_soft_and_keeps_everything_else():
+    arch = shop()
+    softer = arch.soften("orders", "payments", 1.0, "pay later")
+    (call,) = [c for c in softer.service("orders").calls if c.to == "payments"]
+    assert not call.hard and call.timeout == 1.0 and call.fallback == "pay later"
+    assert set(softer.hard_graph.edges) == set(arch.hard_graph.edges) - {("orders", "payments")}
+    assert set(softer.call_graph.edges) == set(arch.call_graph.edges)
+    assert softer.datastores == arch.datastores and softer.name == arch.name
+    with pytest.raises(TheoryError, match="'payments' does not call 'orders'"):
+        arch.soften("payments", "orders", 1.0, "x")
+    with pytest.raises(TheoryError, match="timeout must be"):
+        arch.soften("orders", "payments", -1, "x")
+
+
+@settings(max_examples=100)
+@given(architectures())
+def test_softening_a_hard_call_never_grows_a_blast_radius(arch):
+    for caller, callee in sorted(arch.hard_graph.edges)[:3]:
+        softer = arch.soften(caller, callee, 1.0, "cached answer")
+        for name in arch.services:
+            assert blast_radius(softer, name) <= blast_radius(arch, name)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from msatheory.discovery.choices import max_load, max_load_estimate
+from msatheory.discovery.choices import gonnet_max_load, max_load, max_load_estimate
 from msatheory.errors import TheoryError
 
 
@@ -50,3 +50,15 @@ def test_max_load_estimate_is_the_leading_term():
 def test_balls_into_bins_bad_input_is_named(call, message):
     with pytest.raises(TheoryError, match=message):
         call()
+
+
+@pytest.mark.parametrize("n", [3, 10, 1_000, 100_000, 10**9])
+def test_gonnet_inverts_the_gamma_function(n):
+    assert math.gamma(gonnet_max_load(n) + 1.5) == pytest.approx(n, rel=1e-9)
+
+
+def test_gonnet_is_within_a_ball_of_the_mean_of_runs_where_the_leading_term_is_not():
+    runs = [max_load(10_000, 10_000, 1, seed) for seed in range(8)]
+    mean = sum(runs) / len(runs)
+    assert abs(mean - gonnet_max_load(10_000)) < 1
+    assert mean - max_load_estimate(10_000, 1) > 2

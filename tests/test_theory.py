@@ -14,7 +14,7 @@ import pytest
 
 from msatheory import TheoryError, theory
 from msatheory.__main__ import main
-from msatheory.theory import Kind, Verdict, Witness
+from msatheory.theory import Kind, Verdict, Witness, render
 from msatheory.theory.render import myst_page, text_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,9 +94,12 @@ def test_verdict_holds_exactly_without_witnesses_and_sorts_them():
 
 @pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
 def test_each_erratum_is_shown_by_its_port_and_fixed_by_its_correction(erratum):
-    counterexample = erratum.demonstrate()
+    example = erratum.find()
+    assert erratum.breaks(example) is True
+    assert erratum.find() == example  # found the same way every run
+    counterexample = erratum.describe(example)
+    assert erratum.demonstrate() == counterexample
     assert counterexample.expected != counterexample.observed
-    assert erratum.demonstrate() == counterexample  # found the same way every run
     assert erratum.verify_corrected() is True
     assert erratum.wrong.endswith(".") and erratum.wrong.count(". ") == 0
 
@@ -118,6 +121,8 @@ def test_each_erratum_is_written_the_same_way(erratum):
     assert re.fullmatch(r".+ \(section [1-8](\.\d)?(; .+)?\)", erratum.concerns)
     assert erratum.wrong[0].isupper() and erratum.wrong.endswith(".")
     assert callable(_resolves(erratum.corrected_by))
+    shown = render.source(erratum.breaks)
+    assert shown.startswith(f"def {erratum.breaks.__name__}(") and '"""Property: ' in shown
 
 
 @pytest.mark.parametrize("stub", theory.stubs(), ids=lambda s: s.key)
@@ -135,7 +140,7 @@ def test_statements_are_literal_and_every_interpretation_is_marked_ours():
         "A microservice is a quadruple")  # 微服务是一个四元组, not "a microservice system"
     assert "does not affect the whole system" in theory.get(Kind.FEATURE, "1.2.3").statement
     read = [s for s in theory.catalogue() if s.reading]
-    assert len(read) == 9 and all(s.reading.startswith("Ours: ") for s in read)
+    assert len(read) == 10 and all(s.reading.startswith("Ours: ") for s in read)
     assert all(s.reading.endswith(".") and s.statement.endswith(".") for s in read)
 
 

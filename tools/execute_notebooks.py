@@ -1,7 +1,7 @@
 """Re-execute notebooks in place, top to bottom, reproducibly.
 
     python tools/execute_notebooks.py                      # every notebooks/*.ipynb
-    python tools/execute_notebooks.py notebooks/01_basics.ipynb
+    python tools/execute_notebooks.py notebooks/01a_microservice_systems.ipynb
 
 Each notebook runs with nbclient in a fresh kernel started from this interpreter's
 environment (the kernelspec "python3" resolves to ``sys.executable``), with ``notebooks/``

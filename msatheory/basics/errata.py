@@ -7,9 +7,8 @@ does: it calls it n more times instead of reconciling to n running instances.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from hypothesis import find
 from hypothesis import strategies as st
 
 from msatheory.basics.sketch import (
@@ -17,7 +16,7 @@ from msatheory.basics.sketch import (
     Platform,
     SketchMicroservice,
 )
-from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, Stub, holds_for_all
+from msatheory.theory.erratum import Counterexample, Erratum, Stub, holds_for_all
 
 __all__ = ["ERRATA", "STUBS", "healthy_in_truth", "run_health_events", "run_scale_calls"]
 
@@ -61,15 +60,15 @@ def run_scale_calls(kind: type[SketchMicroservice], calls: Sequence[int]) -> int
     return len(service.platform.running("orders"))
 
 
-def _scale_misses(kind: type[SketchMicroservice]) -> Callable[[list[int]], bool]:
-    def misses(calls: list[int]) -> bool:
-        return bool(calls) and run_scale_calls(kind, calls) != calls[-1]
+def scale_misses(calls: list[int], kind: type[SketchMicroservice] = SketchMicroservice) -> bool:
+    """Property: after ``scale(n1), ..., scale(nk)`` on a new service, ``nk`` instances run.
 
-    return misses
+    True on a counterexample: the calls leave another number running.
+    """
+    return bool(calls) and run_scale_calls(kind, calls) != calls[-1]
 
 
-def _demonstrate_scale() -> Counterexample:
-    calls = find(SCALE_CALLS, _scale_misses(SketchMicroservice), settings=SEARCH)
+def _describe_scale(calls: list[int]) -> Counterexample:
     steps = ", ".join(f"scale({n})" for n in calls)
     return Counterexample(
         f"a new service, then {steps}",
@@ -85,8 +84,12 @@ ERRATA: tuple[Erratum, ...] = (
         wrong="Whatever the stub start_service does, scale(n) calls it n more times without "
         "looking at what runs, so it adds n instances instead of reconciling to n: repeating "
         "a call multiplies the fleet and scale(0) never scales down.",
-        demonstrate=_demonstrate_scale,
-        verify_corrected=lambda: holds_for_all(SCALE_CALLS, _scale_misses(CorrectedMicroservice)),
+        search=SCALE_CALLS,
+        breaks=scale_misses,
+        describe=_describe_scale,
+        verify_corrected=lambda: holds_for_all(
+            SCALE_CALLS, lambda calls: scale_misses(calls, CorrectedMicroservice)
+        ),
         corrected_by="msatheory.basics.sketch.CorrectedMicroservice.scale",
     ),
 )

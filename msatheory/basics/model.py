@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -273,6 +273,27 @@ class Architecture:
             raise TheoryError(
                 f"{self.name} has no service {name!r}; its services are {known}"
             ) from None
+
+    def soften(self, caller: str, callee: str, timeout: float, fallback: str) -> Architecture:
+        """A copy in which ``caller``'s call to ``callee`` carries ``timeout`` and ``fallback``.
+
+        The call becomes soft (Feature 1.2.3): a failure of ``callee`` degrades ``caller``
+        instead of failing it. This is the edit a fault-isolation witness asks for
+        ("soften web → orders"); the call stays a call, so Axiom 1.1.1's cycles remain.
+
+        >>> shop = Architecture([Service("web", calls=("orders",)), Service("orders")])
+        >>> shop.soften("web", "orders", 0.5, "try again later").hard_graph.number_of_edges()
+        0
+        """
+        service = self.service(caller)
+        if callee not in service.callees:
+            raise TheoryError(f"{self.name}: service {caller!r} does not call {callee!r}; it "
+                              f"calls {', '.join(service.callees) or 'no service'}")
+        calls = tuple(replace(call, timeout=timeout, fallback=fallback) if call.to == callee
+                      else call for call in service.calls)
+        services = [replace(s, calls=calls) if s.name == caller else s
+                    for s in self.services.values()]
+        return Architecture(services, self.datastores.values(), self.name)
 
     @cached_property
     def channels(self) -> tuple[Channel, ...]:

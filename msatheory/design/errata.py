@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hypothesis import find
 from hypothesis import strategies as st
 
 from msatheory.design.boundary import (
@@ -34,7 +33,7 @@ from msatheory.design.sizing import (
 from msatheory.design.sketch import SketchServiceDesign
 from msatheory.design.strategies import designs
 from msatheory.errors import TheoryError, require_count, require_instance, require_items
-from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, Stub, holds_for_all
+from msatheory.theory.erratum import Counterexample, Erratum, Stub, holds_for_all
 
 __all__ = ["ERRATA", "STUBS", "out_of_bounds", "passes", "shop"]
 
@@ -103,9 +102,13 @@ def _describe(design: Design) -> str:
     return ", ".join(f"{s.name} (G={granularity(s)})" for s in design.services) or "no service"
 
 
-def _copies_itself(shape: tuple[list[int], int, int]) -> bool:
-    """Both consequences of splitting by domain only: out of bounds after one call, and
-    still changing after six."""
+def copies_itself(shape: tuple[list[int], int, int]) -> bool:
+    """Property: one OptimizeGranularity call brings a shop whose one domain exceeds 20
+    within [3, 20], and further calls leave it as it is (a fixed point).
+
+    True on a counterexample: still out of bounds after one call, and still changing
+    after six.
+    """
     design = shop(*shape)
     runs = passes(design)
     return (granularity(design.services[0]) > 20 and bool(out_of_bounds(runs[0]))
@@ -121,8 +124,7 @@ def _short_name(name: str) -> str:
     return name
 
 
-def _demonstrate_split() -> Counterexample:
-    shape = find(SHOPS, _copies_itself, settings=SEARCH)
+def _describe_split(shape: tuple[list[int], int, int]) -> Counterexample:
     design = shop(*shape)
     runs = passes(design)
     return Counterexample(
@@ -147,13 +149,17 @@ def _describe_runs(runs: list[Design]) -> str:
     )
 
 
-def _drops(shape: tuple[list[int], int, int]) -> bool:
+def drops(shape: tuple[list[int], int, int]) -> bool:
+    """Property: OptimizeGranularity keeps every function, interface and data model of the
+    shop it is given.
+
+    True on a counterexample: some element is held by no service afterwards.
+    """
     design = shop(*shape)
     return _sketch_optimized(design).elements != design.elements
 
 
-def _demonstrate_drops() -> Counterexample:
-    shape = find(SHOPS, _drops, settings=SEARCH)
+def _describe_drops(shape: tuple[list[int], int, int]) -> Counterexample:
     design, after = shop(*shape), _sketch_optimized(shop(*shape))
     lost = sorted(e.name for e in design.elements - after.elements)
     return Counterexample(
@@ -173,12 +179,16 @@ def _added(calls: list[tuple[int, int]]) -> SketchServiceDesign:
     return sketch
 
 
-def _claimed_twice(calls: list[tuple[int, int]]) -> bool:
+def claimed_twice(calls: list[tuple[int, int]]) -> bool:
+    """Property: whatever AddFunction calls succeed, the design they build satisfies
+    Theorem 2.1.1 (no function held by two services).
+
+    True on a counterexample: the calls are accepted and a function has two owners.
+    """
     return not check_separation(_added(calls).design()).holds
 
 
-def _demonstrate_separation() -> Counterexample:
-    calls = find(ADDITIONS, _claimed_twice, settings=SEARCH)
+def _describe_separation(calls: list[tuple[int, int]]) -> Counterexample:
     names = ("orders", "billing")
     steps = ", ".join(f"AddFunction({names[s]}, f{f})" for s, f in calls)
     verdict = check_separation(_added(calls).design())
@@ -219,7 +229,9 @@ ERRATA: tuple[Erratum, ...] = (
         wrong="It splits by domain only, so a one-domain service above 20 is replaced by a "
         "copy of itself under a longer name: it stays above 20, and OptimizeGranularity "
         "has no fixed point on it.",
-        demonstrate=_demonstrate_split,
+        search=SHOPS,
+        breaks=copies_itself,
+        describe=_describe_split,
         verify_corrected=lambda: holds_for_all(
             LARGE_DESIGNS, lambda d: _optimized_out_of_bounds(d) or _not_idempotent(d)
         ),
@@ -230,7 +242,9 @@ ERRATA: tuple[Erratum, ...] = (
         concerns="Go sketch splitService (section 2.3; Def 2.3.1)",
         wrong="The new services receive only the functions: the split service's interfaces "
         "and data models are deleted with it.",
-        demonstrate=_demonstrate_drops,
+        search=SHOPS,
+        breaks=drops,
+        describe=_describe_drops,
         verify_corrected=lambda: holds_for_all(LARGE_DESIGNS, _loses),
         corrected_by="msatheory.design.optimizer.optimize",
     ),
@@ -239,7 +253,9 @@ ERRATA: tuple[Erratum, ...] = (
         concerns="Go sketch AddFunction (section 2.3; Theorem 2.1.1)",
         wrong="It adds a function to a service whatever other service already holds it, so "
         "the designs it builds need not satisfy Theorem 2.1.1.",
-        demonstrate=_demonstrate_separation,
+        search=ADDITIONS,
+        breaks=claimed_twice,
+        describe=_describe_separation,
         verify_corrected=lambda: holds_for_all(designs(), _separation_fails_corrected),
         corrected_by="msatheory.design.Boundary.from_owners",
     ),

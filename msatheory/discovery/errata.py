@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from hypothesis import find, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from msatheory.discovery.balancers import RoundRobin
@@ -51,6 +51,8 @@ PARTITIONS = st.tuples(st.integers(min_value=2, max_value=8),
                        st.integers(min_value=1, max_value=600))
 #: Instance counts of a service at successive calls of the balancer.
 SIZES = st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=8)
+#: Calls through one gateway balancer, alternating between two services.
+CALLS = st.integers(min_value=4, max_value=1000)
 
 
 def _sketch_instance(instance: Instance, status: InstanceStatus) -> SketchInstance:
@@ -97,7 +99,12 @@ def probe_history(probes: Sequence[bool], policy: CheckPolicy | None = None,
 
 # -- last_heartbeat is never read -------------------------------------------------------------
 
-def _stale_but_listed(silence: int) -> bool:
+def stale_but_listed(silence: int) -> bool:
+    """Property: an instance whose last heartbeat is older than the lease is not served.
+
+    True on a counterexample: after ``silence`` seconds with no heartbeat, past the lease,
+    lookup still returns the instance.
+    """
     clock = VirtualClock()
     registry = SketchServiceRegistry(clock)
     (instance,) = fleet(1)
@@ -107,8 +114,7 @@ def _stale_but_listed(silence: int) -> bool:
     return silence > LEASE and bool(_listed(registry))
 
 
-def _demonstrate_heartbeat() -> Counterexample:
-    silence = find(SILENCES, _stale_but_listed, settings=SEARCH)
+def _describe_heartbeat(silence: int) -> Counterexample:
     return Counterexample(
         f"register orders-1, heartbeat at t=0, then silence for {silence} s with no health-check "
         "task running (start_health_check does not compile as written)",
@@ -127,12 +133,16 @@ def _lease_serves_stale(silence: int) -> bool:
 
 # -- one failed probe evicts for good ----------------------------------------------------------
 
-def _one_miss_evicts(probes: list[bool]) -> bool:
+def one_miss_evicts(probes: list[bool]) -> bool:
+    """Property: a live instance that fails one probe is served again (at most it is marked
+    unhealthy until it passes).
+
+    True on a counterexample: one failed probe among ``probes`` leaves it unlisted for good.
+    """
     return probes.count(False) == 1 and not _listed(sketch_after(probes))
 
 
-def _demonstrate_one_probe() -> Counterexample:
-    probes = find(PROBES, _one_miss_evicts, settings=SEARCH)
+def _describe_one_probe(probes: list[bool]) -> Counterexample:
     shown = ", ".join("pass" if p else "fail" for p in probes)
     return Counterexample(
         f"orders-1 registered; health checks every 30 s see: {shown}; then it heartbeats",
@@ -158,12 +168,16 @@ def _partition_scenario(shape: tuple[int, int]) -> Scenario:
     return partition(n, start=100, length=length, horizon=100 + length + 120)
 
 
-def _partition_wipes(shape: tuple[int, int]) -> bool:
+def partition_wipes(shape: tuple[int, int]) -> bool:
+    """Property: when a partition between the registry and ``n`` healthy instances heals,
+    the instances are served again.
+
+    True on a counterexample: all ``n`` are evicted and lost for good.
+    """
     return run("as written", _partition_scenario(shape)).lost_for_good == shape[0]
 
 
-def _demonstrate_partition() -> Counterexample:
-    shape = find(PARTITIONS, _partition_wipes, settings=FLEET_SEARCH)
+def _describe_partition(shape: tuple[int, int]) -> Counterexample:
     n, length = shape
     outcome = run("as written", _partition_scenario(shape))
     return Counterexample(
@@ -183,12 +197,15 @@ def _corrected_forgets(shape: tuple[int, int]) -> bool:
 
 # -- Unknown instances are evicted ------------------------------------------------------------
 
-def _unknown_evicted(probes: list[bool]) -> bool:
+def unknown_evicted(probes: list[bool]) -> bool:
+    """Property: a new instance (status Unknown) that passes every probe stays registered.
+
+    True on a counterexample: every probe passes and the instance is evicted.
+    """
     return all(probes) and not _listed(sketch_after(probes, InstanceStatus.UNKNOWN))
 
 
-def _demonstrate_unknown() -> Counterexample:
-    probes = find(PROBES, _unknown_evicted, settings=SEARCH)
+def _describe_unknown(probes: list[bool]) -> Counterexample:
     return Counterexample(
         f"orders-1 registered with status Unknown; the probe loop start_health_check intends "
         f"runs (as written it does not compile); {len(probes)} health check(s) before its "
@@ -212,7 +229,12 @@ def _instances(count: int, service: str = "orders") -> list[Instance]:
     return list(fleet(count, service))
 
 
-def _panics(sizes: list[int], balancer_type: type = SketchRoundRobin) -> bool:
+def panics(sizes: list[int], balancer_type: type = SketchRoundRobin) -> bool:
+    """Property: a balancer called with the current instance list picks one of them, however
+    the list shrinks or grows between calls (``sizes``).
+
+    True on a counterexample: a call panics.
+    """
     balancer = balancer_type()
     try:
         for n in sizes:
@@ -222,8 +244,7 @@ def _panics(sizes: list[int], balancer_type: type = SketchRoundRobin) -> bool:
     return False
 
 
-def _demonstrate_shrink() -> Counterexample:
-    sizes = find(SIZES, _panics, settings=SEARCH)
+def _describe_shrink(sizes: list[int]) -> Counterexample:
     balancer = SketchRoundRobin()
     picks = []
     try:
@@ -248,14 +269,21 @@ def _starved(calls: int, balancer_type: type = SketchRoundRobin) -> set[str]:
     return {i.id for pool in pools.values() for i in pool} - chosen
 
 
-def _demonstrate_shared() -> Counterexample:
-    calls = find(st.integers(min_value=4, max_value=1000), lambda c: bool(_starved(c)),
-                 settings=SEARCH)
+def starves(calls: int, balancer_type: type = SketchRoundRobin) -> bool:
+    """Property: one gateway balancer, ``calls`` calls alternating between two services of
+    two instances each: every instance is chosen.
+
+    True on a counterexample: some instance is never chosen.
+    """
+    return bool(_starved(calls, balancer_type))
+
+
+def _describe_shared(calls: int) -> Counterexample:
     return Counterexample(
         f"one gateway balancer; {calls} calls alternating between orders and billing, each "
         "with 2 instances",
         "every instance chosen within any 2 calls to its own service",
-        f"never chosen: {', '.join(sorted(_starved(1000)))} (in 1000 calls): one `current` "
+        f"never chosen in {calls} calls: {', '.join(sorted(_starved(calls)))}; one `current` "
         "counter serves every service",
     )
 
@@ -266,7 +294,9 @@ ERRATA: tuple[Erratum, ...] = (
         concerns="Rust ServiceRegistry.heartbeat (section 3.1; Def 3.1.1)",
         wrong="The timestamp T is recorded as last_heartbeat and never read, so a crashed "
         "instance stays listed.",
-        demonstrate=_demonstrate_heartbeat,
+        search=SILENCES,
+        breaks=stale_but_listed,
+        describe=_describe_heartbeat,
         verify_corrected=lambda: holds_for_all(SILENCES, _lease_serves_stale),
         corrected_by="msatheory.discovery.Registry (leases)",
     ),
@@ -274,7 +304,9 @@ ERRATA: tuple[Erratum, ...] = (
         key="3.one-probe-evicts",
         concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
         wrong="One failed probe evicts a healthy instance, and nothing lets it back.",
-        demonstrate=_demonstrate_one_probe,
+        search=PROBES,
+        breaks=one_miss_evicts,
+        describe=_describe_one_probe,
         verify_corrected=lambda: holds_for_all(PROBES, _short_failures_unserve),
         corrected_by="msatheory.discovery.HealthChecker (thresholds)",
     ),
@@ -282,7 +314,10 @@ ERRATA: tuple[Erratum, ...] = (
         key="3.partition-evicts-all",
         concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
         wrong="A partition between registry and fleet evicts every instance for good.",
-        demonstrate=_demonstrate_partition,
+        search=PARTITIONS,
+        breaks=partition_wipes,
+        describe=_describe_partition,
+        settings=FLEET_SEARCH,
         verify_corrected=lambda: holds_for_all(PARTITIONS, _corrected_forgets),
         corrected_by="msatheory.discovery.HealthChecker (self-preservation)",
     ),
@@ -291,7 +326,9 @@ ERRATA: tuple[Erratum, ...] = (
         concerns="Rust perform_health_check (section 3.2; Algorithm 3.2.2)",
         wrong=("With the probe loop running, an instance registered as Unknown is evicted "
                "at the first check before its first heartbeat, though every probe passes."),
-        demonstrate=_demonstrate_unknown,
+        search=PROBES,
+        breaks=unknown_evicted,
+        describe=_describe_unknown,
         verify_corrected=lambda: holds_for_all(PROBES, _passing_new_instance_unserved),
         corrected_by="msatheory.discovery.HealthChecker (successes before passing)",
     ),
@@ -299,17 +336,20 @@ ERRATA: tuple[Erratum, ...] = (
         key="3.rr-shrink",
         concerns="Go gateway RoundRobinBalancer.Select (section 4.3; Algorithm 3.2.1)",
         wrong="Select indexes past the end when the instance list shrinks between calls.",
-        demonstrate=_demonstrate_shrink,
-        verify_corrected=lambda: holds_for_all(SIZES, lambda sizes: _panics(sizes, RoundRobin)),
+        search=SIZES,
+        breaks=panics,
+        describe=_describe_shrink,
+        verify_corrected=lambda: holds_for_all(SIZES, lambda sizes: panics(sizes, RoundRobin)),
         corrected_by="msatheory.discovery.RoundRobin",
     ),
     Erratum(
         key="3.rr-shared",
         concerns="Go gateway RoundRobinBalancer.Select (section 4.3; Algorithm 3.2.1)",
         wrong="One counter shared by every service starves instances.",
-        demonstrate=_demonstrate_shared,
-        verify_corrected=lambda: holds_for_all(st.integers(min_value=4, max_value=1000),
-                                               lambda c: bool(_starved(c, RoundRobin))),
+        search=CALLS,
+        breaks=starves,
+        describe=_describe_shared,
+        verify_corrected=lambda: holds_for_all(CALLS, lambda c: starves(c, RoundRobin)),
         corrected_by="msatheory.discovery.RoundRobin",
     ),
 )

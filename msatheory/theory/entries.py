@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from msatheory.theory.statement import Kind, Statement
 
-BASICS = "notebooks/01_basics.ipynb"
-DESIGN = "notebooks/02_design.ipynb"
-DISCOVERY = "notebooks/03_discovery.ipynb"
+BASICS = "notebooks/01a_microservice_systems.ipynb"
+DESIGN = "notebooks/02a_design_principles.ipynb"
+REGISTRY = "notebooks/03a_registry_and_health.ipynb"
+BALANCING = "notebooks/03b_balancing_and_patterns.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -246,7 +247,7 @@ STATEMENTS: tuple[Statement, ...] = (
             "是服务集合，$T$ 是时间戳。"
         ),
         encoding="msatheory.discovery.Registration",
-        notebook=DISCOVERY,
+        notebook=REGISTRY,
         reading=(
             "Ours: the timestamp T is read as a lease: a registration lives a fixed time past "
             "its last renewal, as in Eureka and Consul TTL checks."
@@ -267,7 +268,7 @@ STATEMENTS: tuple[Statement, ...] = (
             "是实例标识，$URL$ 是服务地址，$Status$ 是实例状态，$Metadata$ 是元数据。"
         ),
         encoding="msatheory.discovery.Instance",
-        notebook=DISCOVERY,
+        notebook=REGISTRY,
     ),
     Statement(
         kind=Kind.ALGORITHM,
@@ -284,7 +285,7 @@ STATEMENTS: tuple[Statement, ...] = (
             "否则由负载均衡器选择实例并返回。"
         ),
         encoding="msatheory.discovery.discover",
-        notebook=DISCOVERY,
+        notebook=BALANCING,
     ),
     Statement(
         kind=Kind.ALGORITHM,
@@ -297,7 +298,7 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         statement_zh="对注册表中的每个实例：如果实例不健康，则从注册表注销它。",
         encoding="msatheory.discovery.HealthChecker",
-        notebook=DISCOVERY,
+        notebook=REGISTRY,
         reading=(
             "Ours: 'not healthy' is decided by consecutive failed checks, deregistration waits, "
             "and a registry that loses most of its fleet at once stops evicting "
@@ -314,7 +315,7 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         statement_zh="客户端直接查询服务注册表，选择服务实例。",
         encoding="msatheory.discovery.ClientSideDiscovery",
-        notebook=DISCOVERY,
+        notebook=BALANCING,
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -327,7 +328,7 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         statement_zh="客户端通过负载均衡器访问服务，负载均衡器负责服务发现。",
         encoding="msatheory.discovery.ServerSideDiscovery",
-        notebook=DISCOVERY,
+        notebook=BALANCING,
     ),
     # 4.0 API网关理论 -- API gateway
     Statement(
@@ -396,6 +397,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="单点入口",
         statement="Every client request passes through the API gateway.",
         statement_zh="所有客户端请求都通过API网关。",
+        reading=(
+            "Ours: the statement holds when every exposed service (one that clients reach "
+            "directly) is a gateway; any other exposed service bypasses the gateway. With one "
+            "gateway per client type (Pattern 4.3.2) each is an entry; when no gateway is "
+            "named, a lone exposed service is the de facto entry."
+        ),
         encoding="msatheory.gateway.check_single_entry",
         notebook=CHECK,
     ),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 __all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "holds_for_all"]
@@ -32,21 +32,35 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
-class Erratum:
+class Erratum(Generic[T]):
     """One defect of the theory, with an executable counterexample and the corrected model's check.
 
     ``concerns`` names the statement or code sketch at fault, ``wrong`` says in one
-    sentence what is wrong. ``demonstrate()`` runs the faithful "as written" port and
-    returns a :class:`Counterexample`; ``verify_corrected()`` returns True when the
-    corrected model keeps the property the port breaks.
+    sentence what is wrong. The defect is found in the open: ``breaks`` is the property
+    the faithful "as written" port violates, negated (its docstring states the property;
+    it returns True on a counterexample), and ``search`` draws its inputs. :meth:`find`
+    runs the reproducible hypothesis search and returns the smallest counterexample it
+    shrinks to, ``describe`` turns it into a :class:`Counterexample`, and
+    ``verify_corrected()`` returns True when the corrected model keeps the property.
     """
 
     key: str
     concerns: str
     wrong: str
-    demonstrate: Callable[[], Counterexample]
+    search: st.SearchStrategy[T]
+    breaks: Callable[[T], bool]
+    describe: Callable[[T], Counterexample]
     verify_corrected: Callable[[], bool]
     corrected_by: str
+    settings: settings = SEARCH
+
+    def find(self) -> T:
+        """The smallest input the search finds on which the port as written breaks."""
+        return find(self.search, self.breaks, settings=self.settings)
+
+    def demonstrate(self) -> Counterexample:
+        """:meth:`find`, described."""
+        return self.describe(self.find())
 
     def __str__(self) -> str:
         return f"[{self.key}] {self.concerns}: {self.wrong}"

@@ -3,13 +3,15 @@ and the fixed-width tables and labelled lists the chapters print."""
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from msatheory.theory.statement import Statement
 
-__all__ = ["counted", "grid", "labelled", "myst_page", "show", "text_table"]
+__all__ = ["counted", "grid", "labelled", "myst_page", "show", "source", "text_table"]
 
 _CHAPTERS = {
     1: ("Basics", "微服务基础理论"),
@@ -134,3 +136,12 @@ def myst_page(statements: Sequence[Statement]) -> str:
                 f"| {_cell(s.reading.removeprefix('Ours: ')) or '-'} | {encoded} | {taught} |"
             )
     return "\n".join(out) + "\n"
+
+
+def source(function: Callable[..., Any]) -> str:
+    """The source of ``function`` as a reader sees it: dedented, without trailing space.
+
+    Lessons print the property an erratum breaks with it
+    (``print(source(erratum.breaks))``), so the search they run is never hidden.
+    """
+    return textwrap.dedent(inspect.getsource(function)).rstrip()

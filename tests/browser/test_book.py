@@ -26,13 +26,17 @@ ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
-CHAPTER_1 = "notebooks/01_basics.html"
+CHAPTER_1 = "notebooks/01a_microservice_systems.html"
 # Each chapter page, with the controls its saved widget must show.
 CHAPTERS = {
     CHAPTER_1: {".widget-dropdown select": 1},
-    "notebooks/02_design.html": {".widget-dropdown select": 1, ".widget-slider": 4},
-    "notebooks/03_discovery.html": {".widget-dropdown select": 3, ".widget-button": 8,
-                                    ".msa-tile": 4},
+    "notebooks/01b_availability.html": {},  # no widget: figures and tables
+    "notebooks/02a_design_principles.html": {},  # no widget: figures and tables
+    "notebooks/02b_decomposing_a_monolith.html": {".widget-dropdown select": 1,
+                                                  ".widget-slider": 4},
+    "notebooks/03a_registry_and_health.html": {".widget-dropdown select": 3,
+                                               ".widget-button": 8, ".msa-tile": 4},
+    "notebooks/03b_balancing_and_patterns.html": {},  # no widget: figures and tables
     "notebooks/90_check_a_system.html": {},  # no widget: a report and a figure
 }
 CATALOGUE = "appendix/catalogue.html"

@@ -66,7 +66,7 @@ def wait_for_new_figure(page, cell, before: str, action: str) -> None:
     assert not errors(page), "the widget callback raised:\n" + "\n---\n".join(errors(page))
 
 
-@pytest.mark.parametrize("lab", ["01_basics.ipynb"], indirect=True)
+@pytest.mark.parametrize("lab", ["01a_microservice_systems.ipynb"], indirect=True)
 def test_chapter_1_run_all_then_change_failing_service(page, lab: Lab) -> None:
     run_all(page, lab)
     cell = widget_cell(page, ".widget-dropdown select")
@@ -82,7 +82,7 @@ def test_chapter_1_run_all_then_change_failing_service(page, lab: Lab) -> None:
     wait_for_new_figure(page, cell, before, f"choosing {others[0]!r} instead of {current!r}")
 
 
-@pytest.mark.parametrize("lab", ["02_design.ipynb"], indirect=True)
+@pytest.mark.parametrize("lab", ["02b_decomposing_a_monolith.ipynb"], indirect=True)
 def test_chapter_2_run_all_then_tighten_split_threshold(page, lab: Lab) -> None:
     run_all(page, lab)
     cell = widget_cell(page, ".widget-slider")
@@ -102,7 +102,7 @@ def test_chapter_2_run_all_then_tighten_split_threshold(page, lab: Lab) -> None:
     )
 
 
-@pytest.mark.parametrize("lab", ["03_discovery.ipynb"], indirect=True)
+@pytest.mark.parametrize("lab", ["03a_registry_and_health.ipynb"], indirect=True)
 def test_chapter_3_run_all_then_partition_the_registry(page, lab: Lab) -> None:
     run_all(page, lab)
     cell = widget_cell(page, ".msa-tiles")
