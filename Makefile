@@ -71,7 +71,7 @@ bench: env
 	$(PY) benchmarks/widgets.py
 
 clean:
-	rm -rf book/_build build book/_assets book/appendix/catalogue.md
+	rm -rf book/_build build book/_assets book/appendix/catalogue.md book/appendix/exercises.md
 	rmdir book/appendix 2>/dev/null || true
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \
 	  -o -name .pytest_cache -o -name .hypothesis -o -name .ruff_cache \) -prune \

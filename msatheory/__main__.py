@@ -1,5 +1,6 @@
 """Command line: ``theory`` lists the catalogue, ``errata`` runs the errata, ``check`` checks
-architecture files, docker-compose files and Kubernetes manifests against the theory."""
+architecture files, docker-compose files and Kubernetes manifests against the theory,
+``exercises`` lists the exercises and ``grade`` grades submitted notebooks."""
 
 from __future__ import annotations
 
@@ -17,9 +18,16 @@ from msatheory.theory.render import myst_page, text_table
 
 def _theory(args: argparse.Namespace) -> int:
     statements = [s for s in theory.catalogue() if args.chapter in (None, s.chapter)]
-    print(myst_page(statements) if args.format == "myst" else text_table(statements), end="")
     if args.format == "text":
-        print()
+        print(text_table(statements))
+        return 0
+    from msatheory.exercises import exercises
+    from msatheory.exercises.catalogue import label
+
+    posed: dict[str, list[tuple[str, str]]] = {}
+    for exercise in exercises():
+        posed.setdefault(exercise.statement, []).append((exercise.id, label(exercise)))
+    print(myst_page(statements, posed), end="")
     return 0
 
 
@@ -63,6 +71,34 @@ def _check(args: argparse.Namespace) -> int:
     return status
 
 
+def _exercises(args: argparse.Namespace) -> int:
+    from msatheory.exercises import exercises
+    from msatheory.exercises.catalogue import myst_page
+    from msatheory.theory.render import grid
+
+    posed = tuple(e for e in exercises() if args.chapter in (None, e.chapter))
+    if args.format == "myst":
+        print(myst_page(posed), end="")
+        return 0
+    rows = [(e.id, e.statement, e.kind, "*" * e.difficulty, e.title,
+             e.lesson.removeprefix("notebooks/").removesuffix(".ipynb")) for e in posed]
+    print(grid(("exercise", "statement", "kind", "level", "title", "lesson"), rows))
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    try:
+        import nbclient  # noqa: F401
+    except ImportError:
+        raise TheoryError("grading runs notebooks with nbclient, which is not installed: "
+                          "pip install 'msatheory[lab]'") from None
+    from msatheory.exercises.grade import grade, table
+
+    rows = grade(args.submissions, limit=args.limit)
+    print(table(rows, args.format), end="")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for unusable input)."""
     parser = argparse.ArgumentParser(prog="msatheory", description=__doc__)
@@ -89,6 +125,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     checking.add_argument("--each", action="store_true",
                           help="check every file as a system of its own")
     checking.set_defaults(run=_check)
+    listing = commands.add_parser("exercises", help="list the exercises")
+    listing.add_argument("--format", choices=("text", "myst"), default="text")
+    listing.add_argument("--chapter", type=int, choices=[*range(1, 9), 90], metavar="1-8|90")
+    listing.set_defaults(run=_exercises)
+    grading = commands.add_parser(
+        "grade", help="grade submitted notebooks",
+        description="Execute each SUBMISSION notebook in a fresh kernel and print one row per "
+                    "learner (the notebook's name) and exercise: passed, not yet, not run, or "
+                    "error when the notebook could not be graded.")
+    grading.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    grading.add_argument("--format", choices=("csv", "json"), default="csv")
+    grading.add_argument("--limit", type=float, default=300.0,
+                         help="seconds each notebook may run (default 300)")
+    grading.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -25,6 +25,8 @@ def test_a_notebook_is_counted_by_its_prose_and_code_cells(tmp_path):
         {"cell_type": "markdown", "source": ["# Title\n", "two words"]},
         {"cell_type": "code", "source": "print(1)"},
         {"cell_type": "raw", "source": "not counted"},
+        {"cell_type": "markdown", "source": "## Exercises\n\nExtra, so not counted"},
+        {"cell_type": "code", "source": "check()"},
     ]}))
     assert reading(path) == Reading(words=4, code_cells=1)
     assert reading_minutes(path) == 5

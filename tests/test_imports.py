@@ -86,10 +86,15 @@ def test_model_modules_import_no_plotting_widget_or_property_library():
     msatheory.interactive."""
     loaded = fresh(
         "import importlib, pkgutil, sys, msatheory\n"
-        "for m in pkgutil.walk_packages(msatheory.__path__, 'msatheory.'):\n"
-        "    if not m.name.startswith('msatheory.interactive') and m.name.rpartition('.')[2] "
-        "not in ('errata', 'strategies', 'erratum'):\n"
-        "        importlib.import_module(m.name)\n"
+        "def walk(package):\n"
+        "    for m in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
+        "        if m.name.startswith(('msatheory.interactive', 'msatheory.exercises')) \\\n"
+        "                or m.name.rpartition('.')[2] in ('errata', 'strategies', 'erratum'):\n"
+        "            continue\n"
+        "        module = importlib.import_module(m.name)\n"
+        "        if m.ispkg:\n"
+        "            walk(module)\n"
+        "walk(msatheory)\n"
         "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'hypothesis') if m in sys.modules))"
     )
     assert loaded == []

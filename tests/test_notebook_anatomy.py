@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from msatheory import theory
-from msatheory.theory.course import reading_minutes
+from msatheory.theory.course import reading, reading_minutes
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]*.ipynb")
@@ -71,9 +71,10 @@ def test_the_opening_cell_has_title_problem_and_contract(lesson):
 
 
 def test_a_lesson_is_one_sitting(lesson):
-    _, nb = lesson
-    words = sum(len(text.split()) for text in _markdown(nb))
-    assert len(nb.cells) <= 70 and words <= 3200, (len(nb.cells), words)
+    """Before its exercises, which are extra."""
+    path, _ = lesson
+    counted = reading(path)
+    assert counted.words <= 3200 and counted.minutes <= 90, counted
 
 
 def test_the_close_is_summary_further_reading_exercises(lesson):

@@ -237,3 +237,13 @@ def test_a_holder_asks_the_registry_once_per_cache_ttl_and_caches_no_failure():
     assert client.instances is None and client.stale(20.0, 10.0)
     balancer = ServerSideDiscovery(Network(hop=0.001, balancer=0.0003))
     assert (balancer.hops, balancer.latency) == (4, 0.0023)
+
+
+def test_the_setup_predicts_registry_load_and_added_latency_as_measured():
+    client, server = compare(crash())
+    for result, pattern in ((client, "client-side"), (server, "server-side")):
+        setup = DiscoverySetup(pattern)
+        assert result.lookups_per_second == pytest.approx(setup.registry_load, rel=0.02)
+        assert result.added_latency_ms == pytest.approx(1000 * setup.added_latency, abs=0.01)
+    assert DiscoverySetup("client-side").added_latency == 0
+    assert DiscoverySetup("server-side", cache_ttl=0, clients=4, rate=2).registry_load == 8

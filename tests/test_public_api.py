@@ -50,6 +50,7 @@ SURFACES = {
         "check_health_coverage", "discover", "unchecked_services",
     },
     "msatheory.gateway": {"CHECKS", "check_single_entry", "exposed_services", "gateway_bypass"},
+    "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {
         "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",
         "Source", "System", "build", "check_system", "check_text", "detect", "import_compose",

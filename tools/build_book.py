@@ -2,17 +2,18 @@
 
 Steps:
 
-1. Generate ``book/appendix/catalogue.md`` from ``python -m msatheory theory --format myst``.
+1. Generate ``book/appendix/catalogue.md`` and ``book/appendix/exercises.md`` from
+   ``python -m msatheory theory --format myst`` and ``exercises --format myst``.
 2. Fetch the browser assets that the stock Jupyter Book 1 HTML loads from CDNs (MathJax 3,
    require.js, the ipywidgets HTML manager) from the npm registry into ``build/npm/`` (a
    cache: nothing is fetched when the packages are already there) and copy the files the
    pages need into ``book/_assets/offline/``. ``_assets`` is named in ``html_static_path``, so
    Sphinx publishes it as ``_static/offline/``. It is deliberately not ``book/_static``:
    Jupyter Book 1 adds every ``.js`` file found there to every page.
-3. Write ``build/book/_config.yml``: ``book/_config.yml`` plus the Sphinx settings that point
-   MathJax (``mathjax_path``) and the widget scripts (myst-nb's ``nb_ipywidgets_js``) at the
-   local copies. Without npm (or with ``--cdn``) ``book/_config.yml`` is used unchanged and the
-   pages load those scripts from their CDNs.
+3. Write ``build/book/_config.yml``: ``book/_config.yml``, without the launch buttons while
+   its ``repository.url`` is unset, plus the Sphinx settings that point MathJax
+   (``mathjax_path``) and the widget scripts (myst-nb's ``nb_ipywidgets_js``) at the local
+   copies. Without npm (or with ``--cdn``) the pages load those scripts from their CDNs.
 4. Run ``jupyter-book build`` with warnings as errors and a fresh Sphinx environment (an
    incremental build would not repeat the warnings of unchanged pages), then check that every
    page of ``_toc.yml`` was written, and, with local assets, that no page loads a script from
@@ -45,6 +46,7 @@ GENERATED_CONFIG = ROOT / "build" / "book" / "_config.yml"
 ASSETS = BOOK / "_assets"  # html_static_path entry; published as _static/
 VENDOR = ASSETS / "offline"
 CATALOGUE = BOOK / "appendix" / "catalogue.md"
+EXERCISES = BOOK / "appendix" / "exercises.md"
 
 # directory name under build/npm -> npm package spec
 NPM_PACKAGES = {
@@ -140,9 +142,10 @@ def write_if_changed(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def generate_catalogue() -> None:
+def generate_page(command: str, page: Path) -> None:
+    """Write ``page`` from ``python -m msatheory COMMAND --format myst``."""
     result = subprocess.run(
-        [sys.executable, "-m", "msatheory", "theory", "--format", "myst"],
+        [sys.executable, "-m", "msatheory", command, "--format", "myst"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -151,11 +154,11 @@ def generate_catalogue() -> None:
     if result.returncode != 0 or not result.stdout.strip():
         sys.stderr.write(result.stderr)
         sys.exit(
-            "build_book: `python -m msatheory theory --format myst` failed "
-            f"(exit {result.returncode}); cannot generate {CATALOGUE.relative_to(ROOT)}"
+            f"build_book: `python -m msatheory {command} --format myst` failed "
+            f"(exit {result.returncode}); cannot generate {page.relative_to(ROOT)}"
         )
-    write_if_changed(CATALOGUE, result.stdout)
-    log(f"generated {CATALOGUE.relative_to(ROOT)}")
+    write_if_changed(page, result.stdout)
+    log(f"generated {page.relative_to(ROOT)}")
 
 
 def npm_fetch(name: str, spec: str) -> Path:
@@ -257,24 +260,33 @@ def deep_update(base: dict, update: dict) -> dict:
     return base
 
 
-def write_local_config() -> Path:
+def write_config(local_assets: bool) -> Path:
+    """Write ``build/book/_config.yml`` from ``book/_config.yml``: launch buttons only when
+    the repository's URL is set, and, with ``local_assets``, the scripts from local copies."""
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
-    local = {
-        "sphinx": {
-            "config": {
-                # relative to book/ (the Sphinx source and configuration directory)
-                "html_static_path": ["_assets"],
-                "mathjax_path": MATHJAX_JS,
-                # replaces myst-nb's default, which names the two CDN scripts
-                "nb_ipywidgets_js": {
-                    REQUIRE_JS: {},
-                    WIDGETS_SETUP_JS: {},
-                    EMBED_AMD_JS: {"data-jupyter-widgets-cdn-only": "false"},
-                },
+    if not (config.get("repository") or {}).get("url"):
+        # Binder and JupyterHub links are built from the repository's URL; without it,
+        # the book shows no launch button.
+        for provider in ("binderhub_url", "jupyterhub_url"):
+            config.get("launch_buttons", {}).pop(provider, None)
+        config.pop("repository", None)
+    if local_assets:
+        local = {
+            "sphinx": {
+                "config": {
+                    # relative to book/ (the Sphinx source and configuration directory)
+                    "html_static_path": ["_assets"],
+                    "mathjax_path": MATHJAX_JS,
+                    # replaces myst-nb's default, which names the two CDN scripts
+                    "nb_ipywidgets_js": {
+                        REQUIRE_JS: {},
+                        WIDGETS_SETUP_JS: {},
+                        EMBED_AMD_JS: {"data-jupyter-widgets-cdn-only": "false"},
+                    },
+                }
             }
         }
-    }
-    config = deep_update(copy.deepcopy(config), local)
+        config = deep_update(copy.deepcopy(config), local)
     GENERATED_CONFIG.parent.mkdir(parents=True, exist_ok=True)
     header = "# Generated by tools/build_book.py from book/_config.yml: edit that file instead.\n"
     write_if_changed(GENERATED_CONFIG, header + yaml.safe_dump(config, sort_keys=False))
@@ -337,9 +349,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     ensure_notebooks_link()
-    generate_catalogue()
+    generate_page("theory", CATALOGUE)
+    generate_page("exercises", EXERCISES)
     versions = None if args.cdn else fetch_assets()
-    config = write_local_config() if versions else BOOK / "_config.yml"
+    config = write_config(local_assets=versions is not None)
     if not versions:  # stale copies would be published, and look like a local build
         shutil.rmtree(VENDOR, ignore_errors=True)
         shutil.rmtree(HTML / "_static" / "offline", ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from msatheory.basics.model import Architecture, Call, Service
 
-__all__ = ["shop", "tangled_shop"]
+__all__ = ["friday_shop", "shop", "tangled_shop"]
 
 
 def shop() -> Architecture:
@@ -51,3 +51,31 @@ def tangled_shop() -> Architecture:
         Service("orders", calls=("stock",), datastores=("db",)),
         Service("stock", calls=("orders",), datastores=("db",)),
     ], name="shop")
+
+
+def friday_shop() -> Architecture:
+    """The shop of lesson 1a's incident: every call hard, one gateway replica, ``payments``
+    calling back into ``orders``, ``shipping`` reading the orders database, and ``cart``
+    and ``catalogue`` shipped in one deployment unit.
+
+    >>> friday_shop()
+    Architecture('tangled shop': 7 services, 7 calls, 4 data stores)
+    """
+    return Architecture(
+        [
+            Service("gateway", calls=["catalogue", "cart", "orders"], exposed=True,
+                    technology="go"),
+            Service("catalogue", datastores=["catalogue-db"], technology="python",
+                    deployment="storefront"),
+            Service("cart", calls=["catalogue"], datastores=["cart-cache"],
+                    technology="python", deployment="storefront"),
+            Service("orders", calls=["cart", "payments"], publishes=["order-placed"],
+                    datastores=["orders-db"], technology="java"),
+            Service("payments", calls=["orders"], datastores=["payments-db"],
+                    technology="java"),
+            Service("shipping", subscribes=["order-placed"], datastores=["orders-db"],
+                    technology="go"),
+            Service("email", subscribes=["order-placed"], technology="python"),
+        ],
+        name="tangled shop",
+    )

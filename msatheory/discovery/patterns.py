@@ -142,6 +142,23 @@ class DiscoverySetup:
         """:func:`staleness_bound` for this setup's lease, heartbeat and cache TTL."""
         return staleness_bound(self.lease, self.heartbeat, self.cache_ttl)
 
+    @property
+    def registry_load(self) -> float:
+        """Registry lookups a second, c / tau for the c cache holders (the clients
+        client-side, the load balancers server-side); every request asks when the TTL is 0."""
+        if self.cache_ttl == 0:
+            return self.clients * self.rate
+        holders = self.clients if self.pattern == CLIENT_SIDE else self.balancers
+        return holders / self.cache_ttl
+
+    @property
+    def added_latency(self) -> float:
+        """Seconds the pattern adds to each call beyond a direct one: none client-side;
+        the balancer's extra hop each way and its processing server-side."""
+        if self.pattern == CLIENT_SIDE:
+            return 0.0
+        return self.network.direct + self.network.balancer
+
 
 def staleness_bound(lease: float, heartbeat: float, cache_ttl: float) -> float:
     """The longest a crashed instance can keep receiving requests: ``lease + cache_ttl``.

@@ -3,12 +3,14 @@
 A lesson is one notebook of ``notebooks/``. Its estimated time is the rule notebook 00
 tables and every lesson states in its contract (``**Time.** About N minutes``): prose read
 at 150 words a minute, two minutes to run and read each code cell, rounded to the nearest
-five minutes. Exercises are extra.
+five minutes. The exercises, from the ``## Exercises`` heading on, are extra and are not
+counted.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,8 @@ __all__ = ["Reading", "reading", "reading_minutes"]
 
 WORDS_PER_MINUTE = 150
 MINUTES_PER_CODE_CELL = 2
+#: Where a lesson's exercises begin.
+EXERCISES = re.compile(r"^## Exercises", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,20 @@ class Reading:
 
 
 def reading(notebook: str | Path) -> Reading:
-    """Count the prose words and code cells of ``notebook`` (an ``.ipynb`` file)."""
+    """Count the prose words and code cells of ``notebook`` (an ``.ipynb`` file) before its
+    exercises."""
     path = Path(notebook)
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        words = sum(len("".join(c["source"]).split()) for c in cells
-                    if c["cell_type"] == "markdown")
-        return Reading(words, sum(c["cell_type"] == "code" for c in cells))
+        words = code_cells = 0
+        for cell in cells:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown":
+                if EXERCISES.search(text):
+                    break
+                words += len(text.split())
+            code_cells += cell["cell_type"] == "code"
+        return Reading(words, code_cells)
     except (OSError, ValueError, LookupError, TypeError) as error:
         raise TheoryError(f"reading: {str(path)!r} is not a readable notebook "
                           f"({type(error).__name__}: {error})") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from msatheory.theory.statement import Statement
@@ -28,7 +28,8 @@ _CHAPTERS = {
 def counted(n: int, what: str) -> str:
     """``n`` and ``what``, plural unless n is one: ``counted(1, "data store")`` is
     ``'1 data store'``, ``counted(3, "call")`` is ``'3 calls'``."""
-    return f"{n} {what}{'s' * (n != 1)}"
+    plural = what + ("es" if what.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{n} {what if n == 1 else plural}"
 
 
 def show(text: object, width: int = 100, *, hang: int = 4, hyphens: bool = False,
@@ -110,8 +111,12 @@ def _cell(text: str) -> str:
     return text.replace("|", r"\|")
 
 
-def myst_page(statements: Sequence[Statement]) -> str:
-    """The book's appendix: every statement, linked to its encoding and its lesson."""
+def myst_page(statements: Sequence[Statement],
+              exercises: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> str:
+    """The book's appendix: every statement, linked to its encoding and its lesson, and to
+    the exercises that exercise it (``exercises`` maps a statement's ref, ``"Def 1.1.1"``,
+    to the ids and MyST labels of its exercises)."""
+    exercises = exercises or {}
     out = [
         "# Appendix: the theory catalogue",
         "",
@@ -131,6 +136,9 @@ def myst_page(statements: Sequence[Statement]) -> str:
         for s in rows:
             encoded = f"{{py:obj}}`{s.encoding}`" if s.encoding else "not yet"
             taught = f"{{ref}}`{s.ref} <{s.label}>`" if s.notebook else "not yet"
+            posed = ", ".join(f"{{ref}}`{i} <{label}>`" for i, label in exercises.get(s.ref, ()))
+            if posed:
+                taught += f"; exercises {posed}"
             out.append(
                 f"| {s.ref} | {_cell(s.title)} ({s.title_zh}) | {_cell(s.statement)} "
                 f"| {_cell(s.reading.removeprefix('Ours: ')) or '-'} | {encoded} | {taught} |"

@@ -40,6 +40,7 @@ CHAPTERS = {
     "notebooks/90_check_a_system.html": {},  # no widget: a report and a figure
 }
 CATALOGUE = "appendix/catalogue.html"
+EXERCISES = "appendix/exercises.html"
 EXPECTED_STATEMENTS = 59
 
 # Uncaught errors that stock Jupyter Book 1 pages raise by themselves: sphinx-thebe 0.3.1
@@ -223,6 +224,8 @@ def test_chapter_renders_offline(page, site: str, local_assets: None, chapter: s
 
     count = assert_images_render(page)
     assert count >= 1
+    # book/_config.yml leaves repository.url unset: no launch button (Binder, JupyterHub).
+    assert page.locator("a[href*='mybinder.org'], a[href*='hub/user-redirect']").count() == 0
     assert not remote, f"requests left the loopback interface: {remote}"
     assert not unexpected_errors(page), f"uncaught JavaScript errors: {unexpected_errors(page)}"
     print(f"{chapter}: {typeset} formulas typeset, {count} images rendered")
@@ -239,3 +242,17 @@ def test_appendix_lists_every_statement(page, site: str, local_assets: None) -> 
         assert_math_typeset(page)
     assert not remote, f"requests left the loopback interface: {remote}"
     assert not unexpected_errors(page), f"uncaught JavaScript errors: {unexpected_errors(page)}"
+
+
+def test_exercises_page_links_every_exercise(page, site: str, local_assets: None) -> None:
+    from msatheory.exercises import exercises
+
+    remote = offline(page)
+    page.goto(f"{site}/{EXERCISES}", wait_until="load")
+    rows = page.locator("article table tbody tr")
+    assert rows.count() == len(exercises())
+    links = page.locator("article table tbody tr td:first-child a")
+    assert links.count() == len(exercises()), "an exercise is not linked to its lesson"
+    for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert href.startswith("../notebooks/") and "#exercise-" in href, href
+    assert not remote, f"requests left the loopback interface: {remote}"

@@ -11,7 +11,9 @@ widget's figure (an Output widget's image, or an Image widget) changed:
 * chapter 2, the granularity explorer: type new bounds ("3-6": merge below 3, split above 6)
   into the bounds slider's readout, then check the verdicts report the new bounds;
 * chapter 3, the registry explorer: partition the registry from the fleet, advance the
-  clock, and check that the tiles and the lookup report what the detector decided.
+  clock, and check that the tiles and the lookup report what the detector decided;
+* an exercise of lesson 1b: the starter's feedback says "not yet"; replace the answer with
+  a correct one, run the cell, and the feedback turns to "passed".
 """
 
 from __future__ import annotations
@@ -128,3 +130,27 @@ def test_chapter_3_run_all_then_partition_the_registry(page, lab: Lab) -> None:
     assert "critical" in cell.locator(".msa-tiles").inner_text()
     press("heal", "t = 120 s: lookup fails")
     press("+30 s", "lookup returns orders-1, orders-3, orders-4")
+
+
+@pytest.mark.parametrize("lab", ["01b_availability.ipynb"], indirect=True)
+def test_an_exercise_answered_in_the_browser_passes(page, lab: Lab) -> None:
+    run_all(page, lab)
+    cell = page.locator(".jp-CodeCell").filter(has_text='check("1.replicas"').first
+    output = cell.locator(".jp-OutputArea-output")
+    assert "1.replicas: not yet" in output.inner_text()
+
+    cell.locator(".jp-InputArea-editor .cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(
+        "import sympy as sp\n"
+        "from msatheory.exercises import check\n"
+        "a, A = sp.symbols('a A', positive=True)\n"
+        'check("1.replicas", sp.log(1 - A) / sp.log(1 - a))'
+    )
+    page.keyboard.press("Shift+Enter")
+    try:
+        page.wait_for_function("c => c.innerText.includes('1.replicas: passed')",
+                               arg=cell.element_handle(), timeout=60_000)
+    except sync_api.TimeoutError:
+        pytest.fail("the feedback did not turn to passed:\n" + cell.inner_text())
+    assert not errors(page)
