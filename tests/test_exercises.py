@@ -137,3 +137,25 @@ def test_the_command_lists_the_exercises_of_a_chapter(capsys):
     assert main(["exercises", "--chapter", "1"]) == 0
     listed = capsys.readouterr().out.splitlines()[2:]
     assert [line.split()[0] for line in listed] == [e.id for e in EXERCISES if e.chapter == 1]
+
+
+def test_feedback_is_byte_identical_in_another_process_with_another_hash_seed():
+    """Set and dict order of strings differ between hash seeds; feedback must not."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from importlib import import_module\n"
+        "from msatheory.exercises import check\n"
+        f"for m in {CHAPTER_MODULES!r}:\n"
+        "    for k, answers in import_module(f'solutions.{m}').MUTANTS.items():\n"
+        "        for answer in answers:\n"
+        "            print(check(k, answer))\n"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="123")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    here = "".join(f"{check(k, answer)}\n" for k, _, answer in MUTANTS)
+    assert done.stdout == here

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,11 +28,14 @@ from msatheory.basics.strategies import architectures
 from msatheory.exercises.exercise import (
     Exercise,
     Failure,
+    a_function,
     answer_call,
     first_counterexample,
     observe,
     one_of,
     steps,
+    takes,
+    violated,
 )
 from msatheory.theory.render import counted
 
@@ -103,46 +105,13 @@ def _friday_shape(answer: Architecture) -> Failure | None:
 
 
 def _friday_behaviour(answer: Architecture) -> Failure | None:
-    for verdict in (check_independence(answer), check_fault_isolation(answer)):
-        if not verdict.holds:
-            return Failure(f"{verdict.statement.ref} does not hold",
-                           expected="no witness",
-                           observed=f"{counted(len(verdict.witnesses), 'witness')}, the "
-                                    f"first: {verdict.witnesses[0]}")
-    return None
+    return violated(check_independence(answer), check_fault_isolation(answer))
 
 
 # -- describing answers and inputs the same way on every run -----------------------------
 
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _a_function(what: str) -> Callable[[object], Failure | None]:
-    """The type step for a function: a function (not a class), named by ``what``."""
-
-    def check(answer: object) -> Failure | None:
-        if callable(answer) and not isinstance(answer, type):
-            return None
-        return Failure(f"expected a function {what}, got {type(answer).__name__}")
-
-    return check
-
-
-def _takes(*parameters: str) -> Callable[[object], Failure | None]:
-    """The shape step for a function: it can be called with ``parameters``."""
-
-    def check(answer: object) -> Failure | None:
-        try:
-            inspect.signature(answer).bind(*parameters)  # type: ignore[arg-type]
-        except TypeError:
-            return Failure(f"your function must take {counted(len(parameters), 'argument')}, "
-                           f"({', '.join(parameters)})")
-        except ValueError:  # a callable without a signature: let the behaviour step judge
-            return None
-        return None
-
-    return check
 
 
 def _observed(call: Callable[[], object], show: Callable[[object], str]) -> str:
@@ -460,8 +429,8 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a function blast_radius(arch, service) returning a set of service names",
         kind="code",
         difficulty=2,
-        steps=steps(("type", _a_function("blast_radius(arch, service)")),
-                    ("shape", _takes("arch", "service")),
+        steps=steps(("type", a_function("a function blast_radius(arch, service)")),
+                    ("shape", takes("arch", "service")),
                     ("behaviour", _radius_behaviour)),
         hint="a failure crosses a hard call only (Call.hard, or the edges of "
         "arch.hard_graph), and it keeps travelling up: the callers of a caller fail too. "
@@ -478,8 +447,8 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a function scale(platform, service, n)",
         kind="model",
         difficulty=2,
-        steps=steps(("type", _a_function("scale(platform, service, n)")),
-                    ("shape", _takes("platform", "service", "n")),
+        steps=steps(("type", a_function("a function scale(platform, service, n)")),
+                    ("shape", takes("platform", "service", "n")),
                     ("behaviour", _scale_behaviour)),
         hint="count what runs now (platform.running(service)) before you act, and compare "
         "it with n: start the difference, or stop the surplus with platform.stop(id). A "
@@ -527,8 +496,8 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a function best_repair(arch, service, reliability) returning a service name",
         kind="code",
         difficulty=2,
-        steps=steps(("type", _a_function("best_repair(arch, service, reliability)")),
-                    ("shape", _takes("arch", "service", "reliability")),
+        steps=steps(("type", a_function("a function best_repair(arch, service, reliability)")),
+                    ("shape", takes("arch", "service", "reliability")),
                     ("behaviour", _repair_behaviour)),
         hint="a repair pays by what it adds to the bound, not by how weak the instance is: "
         "a service with replicas is down only while all its replicas are. Compare what "

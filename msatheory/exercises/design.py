@@ -8,7 +8,6 @@ Principle 2.3.1) and :func:`cut_quality` (the coupling a cut leaves between serv
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable
 
 import sympy as sp
@@ -38,14 +37,16 @@ from msatheory.design.strategies import designs
 from msatheory.exercises.exercise import (
     Exercise,
     Failure,
+    a_function,
     answer_call,
     first_counterexample,
     observe,
     one_of,
     steps,
+    takes,
+    violated,
 )
 from msatheory.theory.render import counted
-from msatheory.theory.verdict import Verdict
 
 __all__ = ["CUT_BOUNDS", "CUT_COUPLING", "EXERCISES", "RETAILER_FUNCTIONS"]
 
@@ -55,43 +56,8 @@ LESSON_2B = "notebooks/02b_decomposing_a_monolith.ipynb"
 
 # -- helpers shared by the exercises -------------------------------------------------------
 
-def _function(answer: object, form: str) -> Failure | None:
-    """The type step of a code or model exercise: a function."""
-    if callable(answer) and not isinstance(answer, type):
-        return None
-    return one_of(answer, (), form)
-
-
-def _arity(count: int, form: str) -> Callable[[object], Failure | None]:
-    """A shape step: the function takes ``count`` positional arguments."""
-
-    def takes(answer: object) -> Failure | None:
-        assert callable(answer)
-        try:
-            inspect.signature(answer).bind(*range(count))
-        except TypeError:
-            return Failure(f"expected {form}: a function of {counted(count, 'argument')}")
-        except ValueError:  # a built-in without a signature: let the behaviour step judge
-            return None
-        return None
-
-    return takes
-
-
 def _names(elements: Iterable[Element]) -> str:
     return ", ".join(sorted(e.name for e in elements)) or "none"
-
-
-def _first_witness(verdict: Verdict) -> Failure:
-    """The failure of a checker's verdict: its first witness, in full when it is short,
-    else what it is and the names it involves."""
-    witness = verdict.witnesses[0]
-    head, *rest = witness.involves
-    text = str(witness) if len(str(witness)) <= 160 else (
-        f"{witness.what}: {head} holds {', '.join(rest)}" if rest else f"{witness.what}: {head}")
-    return Failure(f"{verdict.statement.ref} does not hold",
-                   expected="no witness",
-                   observed=f"{counted(len(verdict.witnesses), 'witness')}, the first: {text}")
 
 
 # -- 2.untangle-orders: Principle 2.1.1 and Theorem 2.1.1 on the retailer's orders ---------
@@ -117,10 +83,7 @@ def _untangle_shape(answer: Design) -> Failure | None:
 
 
 def _untangle_behaviour(answer: Design) -> Failure | None:
-    for verdict in (check_separation(answer), check_single_responsibility(answer)):
-        if not verdict.holds:
-            return _first_witness(verdict)
-    return None
+    return violated(check_separation(answer), check_single_responsibility(answer))
 
 
 # -- 2.add-function: an AddFunction that keeps Theorem 2.1.1 ------------------------------
@@ -371,10 +334,10 @@ def _cut_shape(answer: Design) -> Failure | None:
 
 
 def _cut_principles(answer: Design) -> Failure | None:
-    for verdict in (check_separation(answer), check_single_responsibility(answer),
-                    check_granularity(answer, CUT_BOUNDS)):
-        if not verdict.holds:
-            return _first_witness(verdict)
+    failure = violated(check_separation(answer), check_single_responsibility(answer),
+                       check_granularity(answer, CUT_BOUNDS))
+    if failure is not None:
+        return failure
     claims: dict[Element, list[str]] = {}
     for spec in answer.services:
         owned: tuple[Element, ...] = (*spec.interfaces, *spec.data_models)
@@ -436,8 +399,9 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a function (Boundary, str, Function) -> Boundary",
         kind="code",
         difficulty=2,
-        steps=steps(("type", lambda x: _function(x, "a function")),
-                    ("shape", _arity(3, "add_function(boundary, service, function)")),
+        steps=steps(("type", a_function("a function add_function(boundary, service, "
+                                        "function)")),
+                    ("shape", takes("boundary", "service", "function")),
                     ("behaviour", _add_behaviour)),
         hint="see the boundary as the fibres of an owner map (Boundary.owners reads the "
         "map off, Boundary.from_owners builds the fibres back): what does giving a function "
@@ -470,8 +434,8 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a function (ServiceSpec, Bounds) -> list of ServiceSpec",
         kind="model",
         difficulty=2,
-        steps=steps(("type", lambda x: _function(x, "a function")),
-                    ("shape", _arity(2, "split(service, bounds)")),
+        steps=steps(("type", a_function("a function split(service, bounds)")),
+                    ("shape", takes("service", "bounds")),
                     ("behaviour", _split_behaviour)),
         hint="a service holds functions, interfaces and data models (service.elements). "
         "Group them by domain; a domain of W elements needs the fewest k with "

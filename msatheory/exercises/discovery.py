@@ -52,15 +52,6 @@ LESSON_3A = "notebooks/03a_registry_and_health.ipynb"
 LESSON_3B = "notebooks/03b_balancing_and_patterns.ipynb"
 
 
-def _typed(answer: object, types: type | tuple[type, ...], what: str) -> Failure | None:
-    """:func:`one_of`, without a repr that holds a memory address (it would differ from run
-    to run)."""
-    failure = one_of(answer, types, what)
-    if failure is not None and " at 0x" in failure.message:
-        return Failure(f"expected {what}, got a {type(answer).__name__}")
-    return failure
-
-
 def _g(value: float) -> str:
     """A number as feedback shows it: up to four significant digits."""
     return f"{value:.4g}"
@@ -234,7 +225,7 @@ def _rr_type(answer: object) -> Failure | None:
         return Failure(f"expected a class, got an object of class {type(answer).__name__}: "
                        f"pass the class {type(answer).__name__}, not "
                        f"{type(answer).__name__}()")
-    return _typed(answer, type, "a class with a select(instances) method")
+    return one_of(answer, type, "a class with a select(instances) method")
 
 
 def _rr_shape(answer: type) -> Failure | None:
@@ -382,7 +373,7 @@ def p99s() -> dict[str, float]:
 
 
 def _spread_type(answer: object) -> Failure | None:
-    failure = _typed(answer, tuple, "a pair (rho, best)")
+    failure = one_of(answer, tuple, "a pair (rho, best)")
     if failure is None and len(answer) != 2:  # type: ignore[arg-type]
         return Failure(f"expected a pair (rho, best), got a tuple of "
                        f"{counted(len(answer), 'item')}")  # type: ignore[arg-type]
@@ -497,7 +488,7 @@ def _redundancy(setup: DiscoverySetup) -> Failure | None:
 # -- the exercises ---------------------------------------------------------------------------
 
 def _expression(answer: object) -> Failure | None:
-    return _typed(answer, sp.Expr, "a sympy expression")
+    return one_of(answer, sp.Expr, "a sympy expression")
 
 
 EXERCISES: tuple[Exercise, ...] = (
@@ -528,7 +519,7 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a CheckPolicy",
         kind="design",
         difficulty=3,
-        steps=steps(("type", lambda x: _typed(x, CheckPolicy, "a CheckPolicy")),
+        steps=steps(("type", lambda x: one_of(x, CheckPolicy, "a CheckPolicy")),
                     ("probe budget", _probe_budget), ("detection", _detection),
                     ("false evictions", _false_evictions)),
         hint="detection takes up to about interval x failures_before_critical seconds, and "
@@ -581,7 +572,7 @@ EXERCISES: tuple[Exercise, ...] = (
         answer="a DiscoverySetup with clients=400, lease=30, heartbeat=10",
         kind="design",
         difficulty=2,
-        steps=steps(("type", lambda x: _typed(x, DiscoverySetup, "a DiscoverySetup")),
+        steps=steps(("type", lambda x: one_of(x, DiscoverySetup, "a DiscoverySetup")),
                     ("shape", _pattern_shape), ("registry load", _registry_load),
                     ("added latency", _added_latency), ("staleness", _staleness),
                     ("redundancy", _redundancy)),

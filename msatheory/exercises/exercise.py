@@ -11,6 +11,7 @@ message of its own, never a traceback.
 from __future__ import annotations
 
 import html
+import inspect
 import sys
 import textwrap
 from collections.abc import Callable
@@ -24,6 +25,9 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from msatheory.theory.render import counted
+from msatheory.theory.verdict import Verdict
+
 if TYPE_CHECKING:
     from _typeshed import TraceFunction
 
@@ -35,11 +39,14 @@ __all__ = [
     "Feedback",
     "OutOfSteps",
     "Step",
+    "a_function",
     "answer_call",
     "first_counterexample",
     "observe",
     "one_of",
     "steps",
+    "takes",
+    "violated",
 ]
 
 T = TypeVar("T")
@@ -270,3 +277,49 @@ def _short(value: object, width: int = 60) -> str:
 def steps(*pairs: tuple[str, Callable[[Any], Failure | None]]) -> tuple[Step, ...]:
     """``steps(("type", f), ("behaviour", g))``: the steps of an exercise, in order."""
     return tuple(Step(name, check) for name, check in pairs)
+
+
+def a_function(what: str) -> Callable[[object], Failure | None]:
+    """The type step of a code exercise: a function, not a class; ``what`` names it
+    (``"a function blast_radius(arch, service)"``)."""
+
+    def check(answer: object) -> Failure | None:
+        if callable(answer) and not isinstance(answer, type):
+            return None
+        return Failure(f"expected {what}, got {type(answer).__name__}")
+
+    return check
+
+
+def takes(*parameters: str) -> Callable[[object], Failure | None]:
+    """The shape step of a code exercise: the function can be called with ``parameters``,
+    by position. A callable without a signature is left to the behaviour step."""
+
+    def check(answer: object) -> Failure | None:
+        try:
+            inspect.signature(answer).bind(*parameters)  # type: ignore[arg-type]
+        except TypeError:
+            return Failure(f"your function must take {counted(len(parameters), 'argument')}, "
+                           f"({', '.join(parameters)})")
+        except ValueError:
+            return None
+        return None
+
+    return check
+
+
+def violated(*verdicts: Verdict) -> Failure | None:
+    """The behaviour step of a design exercise: None when every verdict holds, else the
+    first that does not, with its first witness (what it is and whom it involves, when
+    it is long)."""
+    for verdict in verdicts:
+        if verdict.holds:
+            continue
+        witness = verdict.witnesses[0]
+        text = str(witness)
+        if len(text) > 160:
+            text = f"{witness.what} ({', '.join(witness.involves)})"
+        return Failure(f"{verdict.statement.ref} does not hold", expected="no witness",
+                       observed=f"{counted(len(verdict.witnesses), 'witness')}, the first: "
+                                f"{text}")
+    return None

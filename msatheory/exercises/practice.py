@@ -7,12 +7,10 @@ gives, so a learner meets exactly what ``msatheory check`` would say of the same
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from pathlib import Path
-from types import FunctionType
 
 from hypothesis import strategies as st
 
@@ -25,11 +23,13 @@ from msatheory.errors import TheoryError
 from msatheory.exercises.exercise import (
     Exercise,
     Failure,
+    a_function,
     answer_call,
     first_counterexample,
     observe,
     one_of,
     steps,
+    takes,
 )
 from msatheory.theory.render import counted
 
@@ -250,19 +250,6 @@ class _Shown:
         return self.text
 
 
-def _function(answer: object) -> Failure | None:
-    return None if callable(answer) else one_of(answer, FunctionType, "a function")
-
-
-def _infer_shape(answer: Callable[..., object]) -> Failure | None:
-    try:
-        inspect.signature(answer).bind("web", {}, frozenset(SERVICES))
-    except (TypeError, ValueError):
-        return Failure("expected a function of three arguments: calls(service, environment, "
-                       "services)")
-    return None
-
-
 def _infer_behaviour(answer: Callable[..., object]) -> Failure | None:
     def gives(case: tuple[str, dict[str, str]]) -> object:
         service, environment = case
@@ -334,8 +321,9 @@ EXERCISES: tuple[Exercise, ...] = (
         "frozenset[str]) -> set[str]",
         kind="code",
         difficulty=2,
-        steps=steps(("type", _function),
-                    ("shape", _infer_shape), ("behaviour", _infer_behaviour)),
+        steps=steps(("type", a_function("a function calls(service, environment, services)")),
+                    ("shape", takes("service", "environment", "services")),
+                    ("behaviour", _infer_behaviour)),
         hint="an address is a call only when its host is another service of the file and "
         "nothing says it is watched: neither the variable's name (HC, METRICS, health "
         "checks) nor a health or metrics path.",
