@@ -11,7 +11,8 @@
 #   make lint       ruff and mypy
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
 #                   starts against `import yaml, networkx` (goal: 1.5x); every widget
-#                   handler, driven as a learner drives it (goal: 100 ms)
+#                   handler, driven as a learner drives it (goal: 100 ms); chapter 4's rate
+#                   limiters beside the limits library's, as ratios
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
 
 SHELL := /bin/bash
@@ -69,6 +70,7 @@ bench: env
 	$(PY) benchmarks/check_scale.py
 	$(PY) benchmarks/check_startup.py
 	$(PY) benchmarks/widgets.py
+	$(PY) benchmarks/ratelimit.py
 
 clean:
 	rm -rf book/_build build book/_assets book/appendix/catalogue.md book/appendix/exercises.md

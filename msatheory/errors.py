@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import TypeGuard, TypeVar
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "require_names",
     "require_number",
     "require_seed",
+    "require_time",
 ]
 
 T = TypeVar("T")
@@ -94,6 +96,30 @@ def require_number(owner: str, what: str, value: object, *, positive: bool = Fal
 def require_duration(owner: str, what: str, value: object, *, positive: bool = False) -> float:
     """``value`` as a float if it is a finite number of seconds, >= 0 (> 0 with ``positive``)."""
     return require_number(owner, what, value, positive=positive, unit="seconds")
+
+
+def require_time(owner: str, what: str, value: object, *, positive: bool = False,
+                 unit: str = "seconds") -> int | float | Fraction:
+    """``value`` unchanged if it is a finite number of seconds >= 0 (> 0 with ``positive``):
+    an int, float or :class:`~fractions.Fraction`, so exact times stay exact. ``unit``
+    names another measure of time kept exact, such as a rate.
+
+    >>> require_time("FixedWindow", "window", Fraction(1, 10))
+    Fraction(1, 10)
+    >>> require_time("GCRA", "period", 0, positive=True)
+    Traceback (most recent call last):
+        ...
+    msatheory.errors.TheoryError: GCRA: period must be a positive finite number of seconds, not 0
+    """
+    if isinstance(value, Fraction):
+        if value > 0 or (value == 0 and not positive):
+            return value
+        sign = "a positive" if positive else "a non-negative"
+        raise TheoryError(f"{owner}: {what} must be {sign} finite number of {unit}, "
+                          f"not {value!r}")
+    require_number(owner, what, value, positive=positive, unit=unit)
+    assert _is_real(value)
+    return value
 
 
 def require_fraction(owner: str, what: str, value: object, *, zero: bool = True) -> float:

@@ -18,7 +18,7 @@ SURFACES = {
     "msatheory.errors": {
         "TheoryError", "require_count", "require_distinct", "require_duration",
         "require_fraction", "require_instance", "require_integer", "require_items", "require_name",
-        "require_names", "require_number", "require_seed",
+        "require_names", "require_number", "require_seed", "require_time",
     },
     "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
     "msatheory.theory": {
