@@ -114,13 +114,6 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _observed(call: Callable[[], object], show: Callable[[object], str]) -> str:
-    """What the answer returned, shown by ``show``, or the error it raised."""
-    box: list[object] = []
-    text = observe(lambda: box.append(call()))
-    return show(box[0]) if box else text
-
-
 def _names(names: object) -> str:
     """A set of service names, sorted (a set's repr changes from run to run)."""
     if isinstance(names, set | frozenset) and all(isinstance(n, str) for n in names):
@@ -185,7 +178,7 @@ def _radius_behaviour(answer: Callable[..., object]) -> Failure | None:
                    "hard calls",
                    f"{_describe(arch)}; {service} fails",
                    _names(blast_radius(arch, service)),
-                   _observed(lambda: answer_call(answer, arch, service), _names))
+                   observe(lambda: answer_call(answer, arch, service), _names))
 
 
 # -- 1.scale: reconcile to n running instances ---------------------------------------------
@@ -301,7 +294,7 @@ def _share_behaviour(answer: sp.Expr) -> Failure | None:
     return Failure("your share differs from the exact one",
                    f"k = {nines}, d = {dependencies}",
                    _number(dependency_budget_share(*case)),
-                   _observed(lambda: value(case), lambda v: _number(sp.sympify(v))))
+                   observe(lambda: value(case), lambda v: _number(sp.sympify(v))))
 
 
 # -- 1.zones: two replicas in two zones ---------------------------------------------------
@@ -341,7 +334,7 @@ def _zones_behaviour(answer: sp.Expr) -> Failure | None:
         return None
     return Failure("your availability of the two-zone placement differs from the exact one",
                    f"a = {pair[0]}, z = {pair[1]}", _number(two_zones(*pair)),
-                   _observed(lambda: value(pair), lambda v: _number(sp.sympify(v))))
+                   observe(lambda: value(pair), lambda v: _number(sp.sympify(v))))
 
 
 # -- 1.best-repair: which halved MTTR raises a request's bound most ------------------------
@@ -399,7 +392,7 @@ def _repair_behaviour(answer: Callable[..., object]) -> Failure | None:
                    f"{_describe(arch, replicas=True)}; {rates}; requests enter at "
                    f"{service} (bound {base:.6f})",
                    f"{best}: the bound rises to {base + gains[best]:.6f}",
-                   _observed(lambda: answer_call(answer, arch, service, dict(reliability)),
+                   observe(lambda: answer_call(answer, arch, service, dict(reliability)),
                              show))
 
 

@@ -306,7 +306,7 @@ def _split_behaviour(answer: Callable[[ServiceSpec, Bounds], list[ServiceSpec]]
         "on the smallest service it breaks, your function did not return",
         _split_text(case),
         "services that hold every element once, one domain each, all within bounds",
-        observe(lambda: _services_text(answer_call(answer, *case))).strip("'\""),
+        observe(lambda: answer_call(answer, *case), _services_text),
     )
 
 

@@ -248,10 +248,10 @@ def first_counterexample(strategy: st.SearchStrategy[T], breaks: Callable[[T], b
         return None
 
 
-def observe(call: Callable[[], object]) -> str:
-    """What the answer did: its result's repr, or the error it raised."""
+def observe(call: Callable[[], object], show: Callable[[object], str] = repr) -> str:
+    """What the answer did: its result, shown by ``show``, or the error it raised."""
     try:
-        return repr(call())
+        return show(call())
     except OutOfSteps:
         return f"ran more than {STEP_BUDGET:,} operations"
     except Exception as error:

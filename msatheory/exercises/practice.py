@@ -240,16 +240,6 @@ def _names(found: object) -> str:
     return f"a value of type {type(found).__name__}"
 
 
-class _Shown:
-    """A text that :func:`observe` shows as it is."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 def _infer_behaviour(answer: Callable[..., object]) -> Failure | None:
     def gives(case: tuple[str, dict[str, str]]) -> object:
         service, environment = case
@@ -264,7 +254,7 @@ def _infer_behaviour(answer: Callable[..., object]) -> Failure | None:
     if case is None:
         return None
     service, environment = case
-    observed = observe(lambda: _Shown(_names(gives(case))))
+    observed = observe(lambda: gives(case), _names)
     settings = ", ".join(f"{k}={v}" for k, v in environment.items()) or "no variables"
     return Failure(f"the services {service} calls differ from those the importer infers",
                    f"{service} with environment {settings}",
