@@ -8,11 +8,12 @@ browser's share (transfer, decoding, painting) is not included. Building an expl
 is timed too, but it is not a handler.
 
 Prints the median and the maximum per handler per explorer, with the part of the slowest
-run spent in the model's own functions (clustering and optimizing in chapter 2), and exits
+run spent in the model's own functions (clustering and optimizing in chapter 2; traffic,
+the pipeline and the limiters in chapter 4), and exits
 with status 1 if any handler took more than the budget (100 ms).
 
     python benchmarks/widgets.py               # every explorer
-    python benchmarks/widgets.py design        # one chapter: basics, design or discovery
+    python benchmarks/widgets.py design        # one chapter: basics, design, discovery or gateway
 """
 
 from __future__ import annotations
@@ -153,7 +154,42 @@ def discovery() -> Session:
     return session
 
 
-CHAPTERS = {"basics": basics, "design": design, "discovery": discovery}
+def gateway() -> Session:
+    """Chapter 4: every slider dragged a step at a time and back, the burst toggled, both
+    policy orders, every limiter, the NAT share through its range, and new seeds."""
+    import msatheory.interactive.gateway as explorers
+    from msatheory.interactive.gateway import GatewayExplorer
+
+    session = Session("GatewayExplorer (chapter 4)")
+    explorers.traffic = session.timed_model(explorers.traffic)
+    explorers.compare_limiters = session.timed_model(explorers.compare_limiters)
+    explorers.GatewayPipeline.run = session.timed_model(explorers.GatewayPipeline.run)
+    with session.build():
+        explorer = GatewayExplorer()
+    for limit in [*range(4, 11), *range(9, 0, -1), 2, 3]:
+        session.time("limit slider", lambda v=limit: setattr(explorer.limit, "value", v))
+    for window in [*range(11, 31), *range(29, 1, -1), *range(3, 11)]:
+        session.time("window slider", lambda v=window: setattr(explorer.window, "value", v))
+    for burst in (False, True, False, True):
+        session.time("burst checkbox", lambda v=burst: setattr(explorer.burst, "value", v))
+    for order in [*explorer.order.options[1:], explorer.order.options[0]] * 2:
+        session.time("policy order dropdown",
+                     lambda v=order: setattr(explorer.order, "value", v))
+    for limiter in [*explorer.limiter.options[1:], explorer.limiter.options[0]]:
+        session.time("limiter dropdown", lambda v=limiter: setattr(explorer.limiter, "value", v))
+    for share in (0.6, 0.8, 1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.2, 0.4):
+        session.time("NAT share slider",
+                     lambda v=share: setattr(explorer.nat_share, "value", v))
+    for seed in [*range(1, 11), 0]:
+        session.time("seed", lambda v=seed: setattr(explorer.seed, "value", v))
+    explorer.order.value = "rate-limit first"
+    for limit in (4, 5, 4, 3):
+        session.time("limit slider, rate-limit first",
+                     lambda v=limit: setattr(explorer.limit, "value", v))
+    return session
+
+
+CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway}
 
 
 def main(argv: list[str]) -> int:

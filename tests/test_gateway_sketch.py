@@ -10,6 +10,8 @@ from msatheory.discovery.registry import Registry
 from msatheory.discovery.scenario import fleet
 from msatheory.discovery.sketch import SketchRoundRobin
 from msatheory.errors import TheoryError
+from msatheory.gateway import errata
+from msatheory.gateway.errata import ERRATA
 from msatheory.gateway.sketch import (
     CACHE_TTL,
     GatewayError,
@@ -128,3 +130,54 @@ def test_an_unknown_policy_and_an_unknown_service_are_errors():
         gw.handle_request(Request("GET", "/carts"))
     with pytest.raises(TheoryError, match="path must be"):
         gw.add_route("", "GET", "orders", [])
+
+
+# -- the errata --------------------------------------------------------------------------------
+
+GATEWAY_ERRATA = {
+    "4.exact-route": (0, ("then GET /orders/0", "route not found: GET:/orders/0")),
+    "4.shared-reset": ([(0, "b"), (1, "a"), (1, "a"), (11, "a")],
+                       ("a@1 admitted, a@1 admitted, a@11 refused",
+                        "a@11 admitted", "a is admitted 3 times within 10 s")),
+    "4.ip-quota": (3, ("3 users (ann, bob, cy)", "cy refused: rate limit exceeded")),
+    "4.limit-before-auth": (2, ("2 requests without a token", "ann refused (rate limit "
+                                "exceeded)")),
+    "4.cache-unread": ((2, 1), ("2 GET /orders, 1 s apart", "2 of 2 GETs forwarded",
+                                "2 live entries, one of them the POST's 500")),
+}
+
+
+def test_chapter_4_has_these_errata_and_reuses_chapter_3s_round_robin_errata():
+    from msatheory import theory
+
+    keys = [e.key for e in ERRATA]
+    assert keys == list(GATEWAY_ERRATA)
+    assert {"3.rr-shrink", "3.rr-shared"} <= {e.key for e in theory.errata()}
+
+
+@pytest.mark.parametrize("erratum", ERRATA, ids=lambda e: e.key)
+def test_each_erratum_finds_its_smallest_counterexample(erratum):
+    example, fragments = GATEWAY_ERRATA[erratum.key]
+    assert erratum.find() == example
+    text = str(erratum.describe(example))
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_the_corrected_models_keep_what_the_sketch_breaks():
+    # one route template reaches every id; clients are isolated; users behind one address
+    # each have their quota; anonymous requests spend nothing; a repeated GET is a hit
+    assert not errata._template_missed(42)
+    assert errata._interfered([(0, "b"), (1, "a"), (1, "a"), (11, "a")],
+                              errata._per_client_decisions) is None
+    assert errata._corrected_admits(5, 3) == [False] * 5 + [True] * 3
+    assert not errata._corrected_forwards((10, 29))
+
+
+def test_the_sketch_is_fine_when_the_defects_are_not_touched():
+    """Each property holds on the inputs that avoid the defect: the errata are not
+    artefacts of the harness."""
+    assert not errata.neighbours_share_a_quota(errata.LIMIT)
+    assert not errata.anonymous_spend_quota(errata.LIMIT - 1)
+    assert not errata.clients_share_a_clock([(0, "a"), (1, "a"), (11, "a")])
+    assert not errata.cache_never_read((3, 200))  # 400 s: outside the five minutes

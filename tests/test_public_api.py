@@ -49,7 +49,17 @@ SURFACES = {
         "ServiceNotFound", "Status", "WeightedRoundRobin", "check_health",
         "check_health_coverage", "discover", "unchecked_services",
     },
-    "msatheory.gateway": {"CHECKS", "check_single_entry", "exposed_services", "gateway_bypass"},
+    "msatheory.gateway": {
+        "CHECKS", "ERRATA", "GCRA", "Aggregate", "Arrival", "CacheRequest", "CacheResponse",
+        "Call", "Decision", "Fate", "FixedWindow", "Gateway", "GatewayPipeline", "Latency",
+        "Limiter", "Link", "Permission",
+        "Resource", "ResponseCache", "Route", "Routing", "RoutingTable", "Screen", "ScreenCost",
+        "SlidingLog", "SlidingWindowCounter", "TokenBucket", "TokenPolicy", "authenticate",
+        "authorize", "check_backend_for_frontend", "check_gateway", "check_gateway_entry",
+        "check_routes", "check_routing",
+        "check_single_entry", "exposed_services", "fan_out", "gateway_bypass", "screen_cost",
+        "slow_fraction",
+    },
     "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {
         "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",

@@ -28,7 +28,13 @@ and their calls.
 * findings: dangling addresses, Services that select nothing or have no selector,
   workloads no Service selects, services made of several workloads, Ingress backends
   naming no Service, ConfigMaps and Secrets named but absent, and the objects of other
-  kinds, which are counted, not imported.
+  kinds, which are counted, not imported;
+* the routing objects, Ingress (networking.k8s.io/v1 and v1beta1) and HTTPRoute
+  (gateway.networking.k8s.io/v1), become routing tables (:mod:`msatheory.gateway.ingress`)
+  with what clients reach beside them: NodePort and LoadBalancer Services and
+  ``hostPort`` s, each marked when it runs an ingress controller or gateway proxy. What a
+  route cannot express (a regular expression, an ``ImplementationSpecific`` path, a header
+  match) is a finding.
 """
 
 from __future__ import annotations
@@ -36,15 +42,26 @@ from __future__ import annotations
 import base64
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
 from msatheory.check.inference import Resolve, Unit, architecture_document, infer
 from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Deployed, Finding, System
-from msatheory.check.technologies import identify, monitoring_tool
+from msatheory.check.technologies import identify, monitoring_tool, repository
 from msatheory.errors import TheoryError
+from msatheory.gateway.ingress import (
+    NOT_MODELLED,
+    Exposure,
+    Note,
+    Placed,
+    Routing,
+    gateway_image,
+    read_httproute,
+    read_ingress,
+    routing_of,
+)
 
 __all__ = ["APP_LABELS", "WORKLOAD_KINDS", "import_kubernetes"]
 
@@ -53,7 +70,8 @@ WORKLOAD_KINDS = {"Deployment": True, "StatefulSet": True, "DaemonSet": True,
                   "ReplicaSet": True, "Pod": False}
 #: Labels that name the application a pod belongs to, most specific first.
 APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
-_READ_KINDS = frozenset({*WORKLOAD_KINDS, "Service", "Ingress", "ConfigMap", "Secret"})
+_READ_KINDS = frozenset({*WORKLOAD_KINDS, "Service", "Ingress", "HTTPRoute", "ConfigMap",
+                         "Secret"})
 _EXPOSING_TYPES = frozenset({"NodePort", "LoadBalancer"})
 _DEFAULT = "default"
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
@@ -137,6 +155,12 @@ class _Values:
 def import_kubernetes(source: Source) -> System:
     """The system Kubernetes manifests deploy (origin ``"kubernetes"``); ``source`` may
     hold the documents of several files (:meth:`~msatheory.check.source.Source.combine`)."""
+    return _import(source)[0]
+
+
+def _import(source: Source) -> tuple[System, Routing | None]:
+    """The system, with the routing of its Ingress and HTTPRoute objects (None without),
+    and that routing."""
     objects = _objects(source)
     values = _Values(objects)
     findings: set[Finding] = set()
@@ -154,6 +178,8 @@ def import_kubernetes(source: Source) -> System:
     exposed = _ingresses([o for o in objects if o.kind == "Ingress"], services, findings)
     groups = _groups(workloads, services)
     units, unit_of = _units(groups, exposed, findings)
+    routing, notes = _routing(objects, services, workloads, unit_of)
+    findings |= notes
     found = infer(units, _resolver(services, workloads, unit_of),
                   {name for s in services for name in _forms(s.object)})
     findings |= found.findings
@@ -162,8 +188,9 @@ def import_kubernetes(source: Source) -> System:
     namespaces = {w.object.namespace for w in workloads}
     if len(namespaces) == 1 and _DEFAULT not in namespaces:
         document["name"] = namespaces.pop()
-    return system_from_document(document, source.name, "kubernetes", found.inferred,
-                                findings, {u.name: u.deployed for u in units})
+    system = system_from_document(document, source.name, "kubernetes", found.inferred,
+                                  findings, {u.name: u.deployed for u in units})
+    return replace(system, routing=routing), routing
 
 
 # -- objects ----------------------------------------------------------------------------------
@@ -543,6 +570,80 @@ def _unit(key: str, group: list[_Workload], exposed: set[int], service: _Service
                              f"Service {service.object.name} selects {names}: one service, "
                              f"{key}, with {unit.replicas} replicas ({parts})"))
     return unit
+
+
+# -- routing objects --------------------------------------------------------------------------
+
+
+def _routing(objects: list[_Object], services: list[_Service], workloads: list[_Workload],
+             unit_of: dict[int, str]) -> tuple[Routing | None, set[Finding]]:
+    """The routing tables of the Ingress and HTTPRoute objects, with what clients reach
+    beside them, and the findings of reading them; None when there are none."""
+    routers = [o for o in objects if o.kind in ("Ingress", "HTTPRoute")]
+    if not routers:
+        return None, set()
+    placed: list[Placed] = []
+    notes: list[Note] = []
+    for o in routers:
+        version = (o.read.text(o.body.get("apiVersion"), o.at("apiVersion")) or ""
+                   if o.kind == "HTTPRoute" else "")
+        if o.kind == "HTTPRoute" and not version.startswith("gateway.networking.k8s.io/"):
+            notes.append((NOT_MODELLED, o.place("apiVersion"),
+                          f"HTTPRoute {o.name} is of {version or 'no apiVersion'}, not the "
+                          "Gateway API's gateway.networking.k8s.io: it is not read"))
+            continue
+        read = read_ingress if o.kind == "Ingress" else read_httproute
+        rules, found = read(o.read, o.path, o.body, o.name, o.namespace)
+        placed += rules
+        notes += found
+    names = {(s.object.namespace, s.object.name) for s in services}
+    routing = routing_of(placed, names, _exposures(services, workloads, unit_of))
+    return routing, {Finding(*note) for note in notes}
+
+
+def _exposures(services: list[_Service], workloads: list[_Workload],
+               unit_of: dict[int, str]) -> list[Exposure]:
+    """What clients reach without the routing objects: the services behind NodePort and
+    LoadBalancer Services, and workloads binding a ``hostPort``."""
+    found = []
+    for s in services:
+        if s.type in _EXPOSING_TYPES:
+            for unit in dict.fromkeys(unit_of[id(w)] for w in s.selects):
+                runs = [w for w in s.selects if unit_of[id(w)] == unit]
+                found.append(Exposure(unit, f"Service {s.object.name} is of type {s.type}",
+                                      s.object.place("spec", "type"), _entry(runs)))
+    for w in workloads:
+        o = w.object
+        pod_at, pod = _pod(o)
+        for key in ("containers", "initContainers"):
+            for path, container in _containers(o.read, pod, pod_at, key):
+                for i, port in enumerate(o.read.items(container.get("ports"),
+                                                      (*path, "ports"))):
+                    entry = o.read.mapping(port, (*path, "ports", i))
+                    if entry.get("hostPort") is None:
+                        continue
+                    where: Location = (*path, "ports", i, "hostPort")
+                    number = o.read.count(entry["hostPort"], where)
+                    name = o.read.text(container.get("name"), (*path, "name")) or str(path[-1])
+                    found.append(Exposure(unit_of[id(w)], f"{o.kind} {o.name}'s container "
+                                          f"{name} binds hostPort {number}", o.read.place(where),
+                                          _entry([w])))
+    return found
+
+
+def _pod(o: _Object) -> tuple[Location, dict]:
+    """Where a workload's pod spec is, and the spec."""
+    spec = o.read.mapping(o.body.get("spec"), o.at("spec"))
+    if not WORKLOAD_KINDS[o.kind]:
+        return o.at("spec"), spec
+    template = o.read.mapping(spec.get("template"), o.at("spec", "template"))
+    return o.at("spec", "template", "spec"), o.read.mapping(template.get("spec"),
+                                                           o.at("spec", "template", "spec"))
+
+
+def _entry(workloads: list[_Workload]) -> bool:
+    """Whether the workloads run an ingress controller or gateway proxy."""
+    return any(gateway_image(repository(w.image)) for w in workloads)
 
 
 # -- addresses --------------------------------------------------------------------------------

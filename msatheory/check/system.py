@@ -10,10 +10,14 @@ a dangling address, a start-up order with no address behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from msatheory.basics.model import Architecture
 from msatheory.design.boundary import Design
 from msatheory.design.sizing import Bounds
+
+if TYPE_CHECKING:
+    from msatheory.gateway.ingress import Routing
 
 __all__ = ["Deployed", "Finding", "Inference", "System"]
 
@@ -92,7 +96,8 @@ class System:
     ``origin`` is ``"architecture"``, ``"docker-compose"`` or ``"kubernetes"``;
     ``gateways`` the services clients are meant to enter by (Pattern 4.3.1);
     ``design`` the chapter 2 view when the file gives functions, else ``None``;
-    ``deployed`` what runs each service and data store, when an importer knows.
+    ``deployed`` what runs each service and data store, when an importer knows;
+    ``routing`` the tables of a cluster's Ingress and HTTPRoute objects, else ``None``.
     """
 
     file: str
@@ -104,3 +109,4 @@ class System:
     inferred: tuple[Inference, ...] = ()
     findings: tuple[Finding, ...] = ()
     deployed: dict[str, tuple[Deployed, ...]] = field(default_factory=dict)
+    routing: Routing | None = None

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from msatheory.theory.erratum import reproducible
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict
 
@@ -243,7 +244,8 @@ def first_counterexample(strategy: st.SearchStrategy[T], breaks: Callable[[T], b
             return True
 
     try:
-        return find(strategy, broken, settings=settings(SEARCH, max_examples=max_examples))
+        with reproducible():
+            return find(strategy, broken, settings=settings(SEARCH, max_examples=max_examples))
     except NoSuchExample:
         return None
 

@@ -1,11 +1,20 @@
-"""Chapter 4's row of ``msatheory check``: Pattern 4.3.1, every client enters by a gateway."""
+"""Chapter 4's rows of ``msatheory check``: Pattern 4.3.1, every client enters by a gateway;
+and, on a cluster with Ingress or HTTPRoute objects, Def 4.1.2 on its routing rules and
+Pattern 4.3.1 on what clients reach beside them, which replaces the architecture's view
+(there the Ingress backends are the exposed services, and the Ingress is the gateway)."""
 
 from __future__ import annotations
 
 from msatheory.gateway.entry import check_single_entry
+from msatheory.gateway.ingress import check_gateway_entry, check_routing
 from msatheory.theory import Kind, get
 from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 
-CHECKS = (Check(get(Kind.PATTERN, "4.3.1"), check_single_entry, ("architecture", "gateways")),)
+CHECKS = (
+    Check(get(Kind.PATTERN, "4.3.1"), check_single_entry, ("architecture", "gateways"),
+          unless=("routing",)),
+    Check(get(Kind.DEFINITION, "4.1.2"), check_routing, ("routing",)),
+    Check(get(Kind.PATTERN, "4.3.1"), check_gateway_entry, ("routing",)),
+)

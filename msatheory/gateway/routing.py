@@ -309,13 +309,46 @@ class RoutingTable:
 
     def first_match(self, method: str, path: str) -> Route | None:
         """Envoy's rule, for comparison: the first route listed that matches."""
-        found = self.matching(method, path)
-        return found[0] if found else None
+        return self._first(*self._request(method, path))
+
+    def _first(self, method: str, path: tuple[str, ...]) -> Route | None:
+        return next((r for r in self.routes if r._matches(method, path)), None)
 
     def service(self, method: str, path: str) -> str | None:
         """f(request) of Def 4.1.2: the service of :meth:`match`'s route, or None."""
         route = self.match(method, path)
         return None if route is None else route.service
+
+    def unreachable(self, *,
+                    first_match: bool = False) -> tuple[tuple[Route, tuple[Route, ...]], ...]:
+        """Function 4.2.1 (路由): each route no request is routed to, with the routes that
+        take its requests, in the order listed.
+
+        With ``first_match``, requests are routed by :meth:`first_match` (Envoy's rule, or
+        a list already sorted by a gateway's precedence, as the Kubernetes importer sorts
+        Ingress and HTTPRoute rules); else by :meth:`match`. The search is
+        :func:`check_routes`'s (see its Notes).
+
+        >>> table = RoutingTable([Route("*", "/orders/*", "orders"),
+        ...                       Route("GET", "/orders/{id}", "orders-read")])
+        >>> table.unreachable()
+        ()
+        >>> [(str(r), [str(w) for w in by]) for r, by in table.unreachable(first_match=True)]
+        [('GET /orders/{id} -> orders-read', ['* /orders/* -> orders'])]
+        """
+        choose = self._first if first_match else self._match
+        found = []
+        for route in self.routes:
+            winners: list[Route] = []
+            for method, path in _representatives(route, self.routes):
+                chosen = choose(method, path)
+                if chosen is route:
+                    break
+                if chosen is not None and chosen not in winners:
+                    winners.append(chosen)
+            else:
+                found.append((route, tuple(winners)))
+        return tuple(found)
 
 
 def _most_specific(found: tuple[Route, ...]) -> tuple[Route, ...]:
@@ -379,7 +412,8 @@ def _show(method: str, path: tuple[str, ...]) -> str:
     return f"{method} /{'/'.join(path)}"
 
 
-def check_routes(table: RoutingTable, services: Iterable[str] | None = None) -> Verdict:
+def check_routes(table: RoutingTable, services: Iterable[str] | None = None, *,
+                 first_match: bool = False) -> Verdict:
     """Def 4.1.2 (路由规则): the routes define a function f: Request → Service, decided
     by the rules themselves.
 
@@ -394,6 +428,12 @@ def check_routes(table: RoutingTable, services: Iterable[str] | None = None) -> 
         The routes to check.
     services : iterable of str, optional
         The services that exist; when given, a route to any other is a witness.
+    first_match : bool, optional
+        Route by first match in list order (:meth:`RoutingTable.first_match`), as Envoy
+        does and as a gateway does once its precedence has sorted the list (the
+        Kubernetes Ingress and Gateway API tables of :mod:`.ingress`). The order then
+        decides every request, so only shadowed routes and unknown services are
+        witnesses.
 
     Returns
     -------
@@ -456,21 +496,12 @@ def check_routes(table: RoutingTable, services: Iterable[str] | None = None) -> 
     known = None if services is None else set(require_names("check_routes", "services",
                                                             services))
     routes = table.routes
-    witnesses: list[Witness] = []
+    witnesses = [Witness("shadowed route", (str(route), *map(str, winners)),
+                         f"{route} is never chosen: its requests go to "
+                         f"{', '.join(map(str, winners))}")
+                 for route, winners in table.unreachable(first_match=first_match)]
     for k, route in enumerate(routes):
-        winners: list[Route] = []
-        for method, path in _representatives(route, routes):
-            chosen = table._match(method, path)
-            if chosen is route:
-                break
-            if chosen is not None and chosen not in winners:
-                winners.append(chosen)
-        else:
-            witnesses.append(Witness(
-                "shadowed route", (str(route), *map(str, winners)),
-                f"{route} is never chosen: its requests go to "
-                f"{', '.join(map(str, winners))}"))
-        for later in routes[k + 1:]:
+        for later in () if first_match else routes[k + 1:]:
             if later.within(route) and not route.within(later):
                 witnesses.append(Witness(
                     "shadowed under first match", (str(route), str(later)),
@@ -491,8 +522,9 @@ def check_routes(table: RoutingTable, services: Iterable[str] | None = None) -> 
                 "unknown service", (str(route), route.service),
                 f"{route} routes to {route.service!r}, not a known service{hint}"))
     services_note = "" if known is None else f" against {len(known)} known services"
-    summary = (f"{len(routes)} routes checked{services_note}; the most specific matching "
-               "route wins, ties to the first listed.")
+    rule = ("the first matching route in list order wins" if first_match else
+            "the most specific matching route wins, ties to the first listed")
+    summary = f"{len(routes)} routes checked{services_note}; {rule}."
     return Verdict(get(Kind.DEFINITION, "4.1.2"), witnesses, summary)
 
 

@@ -23,8 +23,15 @@ from msatheory.design.monolith import Monolith
 from msatheory.design.optimizer import optimize
 from msatheory.design.quality import cut_quality
 from msatheory.design.sizing import SKETCH_BOUNDS, Bounds, check_granularity, granularity
-from msatheory.errors import TheoryError, require_count, require_number
-from msatheory.interactive.explorer import Explorer, beside, figure_image, report_html
+from msatheory.errors import TheoryError, require_number
+from msatheory.interactive.explorer import (
+    Explorer,
+    beside,
+    choice,
+    figure_image,
+    report_html,
+    whole,
+)
 from msatheory.interactive.figures.design import CutDrawing
 from msatheory.interactive.figures.png import Canvas
 from msatheory.theory.verdict import Verdict
@@ -57,7 +64,7 @@ class GranularityExplorer(Explorer):
     def __init__(self, monolith: Monolith, bounds: Bounds = SKETCH_BOUNDS,
                  weights: CouplingWeights = DEFAULT_WEIGHTS, method: str = "greedy_modularity"):
         self.monolith = monolith
-        _check_method(method)
+        choice("GranularityExplorer", "method", method, METHODS)
         def row() -> dict[str, object]:
             return {"style": {"description_width": "90px"},
                     "layout": widgets.Layout(width="330px")}
@@ -121,15 +128,15 @@ class GranularityExplorer(Explorer):
             "merge_below": merge_below, "split_above": split_above, "write": write,
             "read": read, "call": call, "method": method, **values}
         top = self.bounds_slider.max
-        merge_below = _whole("merge_below", state["merge_below"], 1, top)
-        split_above = _whole("split_above", state["split_above"], 1, top)
+        merge_below = whole("GranularityExplorer", "merge_below", state["merge_below"], 1, top)
+        split_above = whole("GranularityExplorer", "split_above", state["split_above"], 1, top)
         if merge_below > split_above:
             raise TheoryError(
                 f"GranularityExplorer: merge_below ({merge_below}) must not exceed "
                 f"split_above ({split_above}): no service could be within bounds")
         weights = {name: _weight(name, state[name], getattr(self, name).max)
                    for name in ("write", "read", "call")}
-        method = _check_method(state["method"])
+        method = choice("GranularityExplorer", "method", state["method"], METHODS)
         self._holding = True
         try:
             self.bounds_slider.value = (merge_below, split_above)
@@ -195,25 +202,6 @@ class GranularityExplorer(Explorer):
 
 #: What determines a shown cut: merge below, split above, the three weights, the method.
 _Key = tuple[int, int, float, float, float, str]
-
-
-def _check_method(method: object) -> str:
-    if not isinstance(method, str) or method not in METHODS:
-        raise TheoryError(f"GranularityExplorer: method must be one of {', '.join(METHODS)}, "
-                          f"not {method!r}")
-    return method
-
-
-def _whole(name: str, value: object, least: int, most: int) -> int:
-    """A slider's whole-number value, from ``least`` to ``most``."""
-    try:
-        number = require_count("GranularityExplorer", name, value, least=least)
-        if number > most:
-            raise TheoryError(name)
-    except TheoryError:
-        raise TheoryError(f"GranularityExplorer: {name} must be a whole number from {least} "
-                          f"to {most}, not {value!r}") from None
-    return number
 
 
 def _weight(name: str, value: object, most: float) -> float:

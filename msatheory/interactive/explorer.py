@@ -13,9 +13,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from msatheory.errors import TheoryError, require_count
 from msatheory.interactive.figures.png import Canvas
 
-__all__ = ["Explorer", "beside", "figure_image", "report_html"]
+__all__ = ["Explorer", "beside", "choice", "figure_image", "report_html", "whole"]
 
 class Explorer:
     """A model-driven widget: ``widget`` is what a notebook shows, ``repr`` its text form
@@ -54,3 +55,23 @@ def report_html(body: str) -> str:
     return f'<div class="msa-report" style="line-height:1.45">{body}</div>'
 
 
+
+
+def whole(owner: str, name: str, value: object, least: int, most: int) -> int:
+    """Control ``name`` of explorer ``owner`` as a whole number from ``least`` to ``most``."""
+    try:
+        number = require_count(owner, name, value, least=least)
+        if number > most:
+            raise TheoryError(name)
+    except TheoryError:
+        raise TheoryError(f"{owner}: {name} must be a whole number from {least} to {most}, "
+                          f"not {value!r}") from None
+    return number
+
+
+def choice(owner: str, name: str, value: object, choices: Sequence[str]) -> str:
+    """Control ``name`` of explorer ``owner`` as one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise TheoryError(f"{owner}: {name} must be one of {', '.join(choices)}, "
+                          f"not {value!r}")
+    return value

@@ -18,13 +18,16 @@ __all__ = ["INPUTS", "Check"]
 
 #: What a checker may read from a system (:class:`msatheory.check.System` fields):
 #: the chapter 1 model, the chapter 2 design (``None`` when a file gives no functions),
-#: the granularity bounds, and the gateways clients are meant to enter by.
-INPUTS = ("architecture", "design", "bounds", "gateways")
+#: the granularity bounds, the gateways clients are meant to enter by, and the routing
+#: of a cluster's Ingress and HTTPRoute objects (``None`` when it has none).
+INPUTS = ("architecture", "design", "bounds", "gateways", "routing")
 
 
 @dataclass(frozen=True)
 class Check:
-    """``checker`` verifies ``statement``, called with the system fields ``needs`` names.
+    """``checker`` verifies ``statement``, called with the system fields ``needs`` names;
+    it is skipped when a field ``needs`` names is None, or one ``unless`` names is not
+    (a better-informed check of the same statement runs instead).
 
     >>> from msatheory.basics.features import check_independence
     >>> from msatheory.theory import Kind, get
@@ -36,9 +39,10 @@ class Check:
     statement: Statement
     checker: Callable[..., Verdict]
     needs: tuple[str, ...] = ("architecture",)
+    unless: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        unknown = [name for name in self.needs if name not in INPUTS]
+        unknown = [name for name in (*self.needs, *self.unless) if name not in INPUTS]
         if unknown:
             from msatheory.errors import TheoryError
 
@@ -46,6 +50,9 @@ class Check:
                               f"system does not have; a system has {', '.join(INPUTS)}")
 
     def arguments(self, system: object) -> tuple[object, ...] | None:
-        """The checker's arguments taken from ``system``, or None when one is missing."""
+        """The checker's arguments taken from ``system``, or None when one is missing or
+        the check gives way (``unless``)."""
+        if any(getattr(system, name) is not None for name in self.unless):
+            return None
         values = tuple(getattr(system, name) for name in self.needs)
         return None if any(value is None for value in values) else values

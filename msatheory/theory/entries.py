@@ -13,6 +13,8 @@ BASICS = "notebooks/01a_microservice_systems.ipynb"
 DESIGN = "notebooks/02a_design_principles.ipynb"
 REGISTRY = "notebooks/03a_registry_and_health.ipynb"
 BALANCING = "notebooks/03b_balancing_and_patterns.ipynb"
+GATEWAY = "notebooks/04a_the_front_door.ipynb"
+BEHIND = "notebooks/04b_limits_caches_fan_out.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -344,6 +346,13 @@ STATEMENTS: tuple[Statement, ...] = (
             r"API网关是一个四元组 $\mathcal{AG} = (R, P, L, S)$，其中：$R$ 是路由规则，$P$ "
             "是策略集合，$L$ 是负载均衡器，$S$ 是安全机制。"
         ),
+        reading=(
+            "Ours: P gives each route of R its chain of policies in the order they run, as "
+            "the sketch's Route.Policies; S is what verifies tokens. The order matters: "
+            "authentication comes before per-caller limits, authorization and the cache."
+        ),
+        encoding="msatheory.gateway.Gateway",
+        notebook=GATEWAY,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -357,6 +366,8 @@ STATEMENTS: tuple[Statement, ...] = (
         statement_zh=(
             r"路由规则是一个函数 $f: \text{Request} \to \text{Service}$，将请求映射到目标服务。"
         ),
+        encoding="msatheory.gateway.Route",
+        notebook=GATEWAY,
     ),
     Statement(
         kind=Kind.FUNCTION,
@@ -365,6 +376,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="路由",
         statement="Route client requests to the appropriate microservice.",
         statement_zh="将客户端请求路由到适当的微服务。",
+        encoding="msatheory.gateway.RoutingTable",
+        notebook=GATEWAY,
     ),
     Statement(
         kind=Kind.FUNCTION,
@@ -373,6 +386,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="聚合",
         statement="Aggregate the responses of several microservices into a single response.",
         statement_zh="将多个微服务的响应聚合为单个响应。",
+        encoding="msatheory.gateway.fan_out",
+        notebook=BEHIND,
     ),
     Statement(
         kind=Kind.FUNCTION,
@@ -381,6 +396,13 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="认证",
         statement="Verify the client's identity and permissions.",
         statement_zh="验证客户端身份和权限。",
+        reading=(
+            "Ours: identity is a token whose signature and claims verify (else 401, who are "
+            "you?); permissions are the scopes or roles a route requires of that identity "
+            "(else 403, not allowed)."
+        ),
+        encoding="msatheory.gateway.authenticate",
+        notebook=GATEWAY,
     ),
     Statement(
         kind=Kind.FUNCTION,
@@ -389,6 +411,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="限流",
         statement="Control the request rate to prevent overload.",
         statement_zh="控制请求频率，防止过载。",
+        reading=(
+            "Ours: a quota of requests per caller per interval, which a limiter enforces; "
+            "the five classic limiters differ in how many they admit in the worst interval."
+        ),
+        encoding="msatheory.gateway.Limiter",
+        notebook=BEHIND,
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -404,7 +432,7 @@ STATEMENTS: tuple[Statement, ...] = (
             "named, a lone exposed service is the de facto entry."
         ),
         encoding="msatheory.gateway.check_single_entry",
-        notebook=CHECK,
+        notebook=GATEWAY,
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -413,6 +441,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="BFF模式",
         statement="Provide a dedicated gateway for each type of client.",
         statement_zh="为不同客户端类型提供专门的网关。",
+        encoding="msatheory.gateway.check_backend_for_frontend",
+        notebook=BEHIND,
     ),
     # 5.0 服务通信理论 -- communication
     Statement(

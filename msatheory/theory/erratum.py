@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
-__all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "holds_for_all"]
+__all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "holds_for_all", "reproducible"]
 
 T = TypeVar("T")
 
-#: Reproducible search: no example database, a fixed derandomised seed.
+#: Reproducible search: no example database, a fixed derandomised seed (run it inside
+#: :func:`reproducible`).
 SEARCH = settings(
     database=None, derandomize=True, max_examples=300, suppress_health_check=list(HealthCheck)
 )
+
+
+@contextmanager
+def reproducible() -> Iterator[None]:
+    """Run a hypothesis search that depends on nothing but its seed and its strategy.
+
+    Hypothesis (6.13x and later) sometimes draws integers, floats and strings from the
+    literals of every *local* module imported so far (those outside site-packages, which
+    includes this package when installed for development), and caches them in
+    ``.hypothesis/constants``. Its examples, and so the smallest counterexample it shrinks
+    to, would then depend on what the process happened to import before: a notebook, a
+    test run and a learner's kernel could each see another counterexample. Within this
+    block the pool of local literals is empty; Hypothesis' own constants stay.
+    """
+    empty = providers.Constants()
+    saved = providers._get_local_constants
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 @dataclass(frozen=True)
@@ -56,7 +82,8 @@ class Erratum(Generic[T]):
 
     def find(self) -> T:
         """The smallest input the search finds on which the port as written breaks."""
-        return find(self.search, self.breaks, settings=self.settings)
+        with reproducible():
+            return find(self.search, self.breaks, settings=self.settings)
 
     def demonstrate(self) -> Counterexample:
         """:meth:`find`, described."""
@@ -95,7 +122,8 @@ def holds_for_all(strategy: st.SearchStrategy[T], breaks: Callable[[T], bool]) -
         assert not breaks(example)
 
     try:
-        prop()
+        with reproducible():
+            prop()
     except AssertionError:
         return False
     return True

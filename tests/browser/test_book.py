@@ -37,6 +37,9 @@ CHAPTERS = {
     "notebooks/03a_registry_and_health.html": {".widget-dropdown select": 3,
                                                ".widget-button": 8, ".msa-tile": 4},
     "notebooks/03b_balancing_and_patterns.html": {},  # no widget: figures and tables
+    "notebooks/04a_the_front_door.html": {},  # no widget: tables and checkers
+    "notebooks/04b_limits_caches_fan_out.html": {".widget-dropdown select": 2,
+                                                 ".widget-slider": 3},
     "notebooks/90_check_a_system.html": {},  # no widget: a report and a figure
 }
 CATALOGUE = "appendix/catalogue.html"

@@ -132,6 +132,20 @@ def test_chapter_3_run_all_then_partition_the_registry(page, lab: Lab) -> None:
     press("+30 s", "lookup returns orders-1, orders-3, orders-4")
 
 
+@pytest.mark.parametrize("lab", ["04b_limits_caches_fan_out.ipynb"], indirect=True)
+def test_chapter_4_run_all_then_choose_another_limiter(page, lab: Lab) -> None:
+    run_all(page, lab)
+    cell = widget_cell(page, ".widget-dropdown select")
+    before = cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+    assert before, "the widget shows no figure"
+    assert "rate-limit first order, fixed-window" in cell.inner_text()
+    limiter = cell.locator(".widget-dropdown").filter(has_text="limiter").locator("select")
+    limiter.select_option(label="sliding-log")
+    wait_for_new_figure(page, cell, before, "choosing the sliding log")
+    page.wait_for_function("c => c.innerText.includes('rate-limit first order, sliding-log')",
+                           arg=cell.element_handle(), timeout=30_000)
+
+
 @pytest.mark.parametrize("lab", ["01b_availability.ipynb"], indirect=True)
 def test_an_exercise_answered_in_the_browser_passes(page, lab: Lab) -> None:
     run_all(page, lab)

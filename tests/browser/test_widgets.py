@@ -1,4 +1,4 @@
-"""The three explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
+"""The four explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
 
 A notebook written here builds each chapter's explorer as its chapter does (so the test
 does not depend on the chapters' other cells). JupyterLab runs it in a 1366x768 window;
@@ -9,7 +9,9 @@ the test then measures and operates each explorer:
 * chapter 2's bounds cannot be crossed from the slider's readout, and the report keeps
   following the slider;
 * chapter 3's tiles read at WCAG AA contrast as the browser paints them, a restarted
-  instance says when it is up, and another detector keeps the time.
+  instance says when it is up, and another detector keeps the time;
+* chapter 4's policy order, burst and seed controls redraw the fate table, the summary
+  and the figure, and the status cells read at WCAG AA contrast as painted.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from msatheory.design.examples import shop_monolith
 from msatheory.interactive.basics import BlastRadiusExplorer
 from msatheory.interactive.design import GranularityExplorer
 from msatheory.interactive.discovery import RegistryExplorer
+from msatheory.interactive.gateway import GatewayExplorer
 
 shop = Architecture(
     [
@@ -57,6 +60,7 @@ EXPLORERS = {
     "chapter 2": "GranularityExplorer(shop_monolith())",
     "chapter 3": ('explorer = RegistryExplorer()\nexplorer.advance(30)\n'
                   'explorer.crash("orders-2")\nexplorer.advance(30)\nexplorer'),
+    "chapter 4": "GatewayExplorer()",
 }
 
 
@@ -206,4 +210,50 @@ def test_chapter_3_tiles_are_readable_and_tell_the_truth(screen, lab: Lab) -> No
     wait_for_text(screen, cell, "replayed")
     assert "t = 90 s" in cell.inner_text()
     assert "NoHealthyInstances" not in cell.inner_text()
+    assert not errors(screen), "\n".join(errors(screen))
+
+
+def figure_source(cell) -> str | None:
+    return cell.locator(WIDGET_FIGURE).first.get_attribute("src")
+
+
+def wait_for_new_figure(page, cell, before: str | None) -> None:
+    page.wait_for_function(
+        "([c, s, before]) => c.querySelector(s).getAttribute('src') !== before",
+        arg=[cell.element_handle(), WIDGET_FIGURE, before], timeout=30_000)
+
+
+def test_chapter_4_controls_redraw_the_fates_and_the_limiters(screen, lab: Lab) -> None:
+    run_all(screen, lab)
+    cell = explorer_cells(screen)["chapter 4"]
+    cell.scroll_into_view_if_needed()
+    wait_for_text(screen, cell, "refused at authenticate yet charged quota: 0")
+    wait_for_text(screen, cell, "fixed window 6")  # the boundary burst, twice the limit
+    rows = cell.locator(".msa-fates tbody tr")
+    assert rows.count() == 46
+    assert "429" not in cell.locator(".msa-fates").inner_text()
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").first.select_option(label="rate-limit first")
+    wait_for_text(screen, cell, "refused at authenticate yet charged quota: 7")
+    wait_for_text(screen, cell, "check_gateway finds 4 unsafe policy orders")
+    wait_for_new_figure(screen, cell, before)
+    sync_api.expect(cell.locator(".msa-fates")).to_contain_text("429", timeout=30_000)
+    before = figure_source(cell)
+    cell.locator(".widget-checkbox input").first.click()  # the burst off
+    wait_for_text(screen, cell, "seed 0: 40 requests;")
+    wait_for_new_figure(screen, cell, before)
+    sync_api.expect(rows).to_have_count(40, timeout=30_000)
+    seed = cell.locator(".widget-text input").first
+    seed.fill("5")
+    seed.press("Enter")
+    wait_for_text(screen, cell, "seed 5:")
+    colours = cell.locator(".msa-status").evaluate_all(
+        "ts => ts.map(t => [t.dataset.outcome, getComputedStyle(t).color, "
+        "getComputedStyle(t).backgroundColor])")
+    assert len({outcome for outcome, _, _ in colours}) >= 4, colours
+    for outcome, colour, background in colours:
+        ratio = _contrast(_rgb(colour), _rgb(background))
+        assert ratio >= 4.5, f"{outcome}: {colour} on {background} reads at {ratio:.2f}:1"
+    size = measure(cell)
+    assert size["height"] <= TALLEST, f"chapter 4 is {size['height']:.0f} px tall: {size}"
     assert not errors(screen), "\n".join(errors(screen))
