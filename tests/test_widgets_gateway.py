@@ -232,3 +232,18 @@ def test_screen_costs_are_drawn_per_design_from_the_model():
         "web\nproduct page", "mobile\nproduct page", "mobile\norder status"]
     with pytest.raises(TheoryError, match="at least one ScreenCost"):
         draw_screen_costs([])
+
+
+def test_the_precedence_figure_fills_what_each_rule_chooses():
+    from msatheory.gateway.routing import Route, RoutingTable
+    from msatheory.interactive.figures.gateway import draw_precedence
+
+    table = RoutingTable([Route("GET", "/orders/{id}", "orders"),
+                          Route("GET", "/orders/recent", "reports")])
+    specific, first = draw_precedence(table, [("GET", "/orders/recent")]).axes
+    filled = [[line.get_xdata()[0] for line in ax.lines if line.get_markerfacecolor() != "white"]
+              for ax in (specific, first)]
+    assert filled == [[1], [0]]  # the literal under most specific, the template under first
+    assert [t.get_color() for t in first.get_xticklabels()][1] == "#cf222e"
+    with pytest.raises(TheoryError, match="at least one"):
+        draw_precedence(table, [])

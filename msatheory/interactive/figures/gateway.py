@@ -7,9 +7,11 @@ Def 4.1.1's pipeline it reached, coloured by its outcome) above the decisions of
 limiters of Function 4.2.4 (限流) on that stream
 (:func:`~msatheory.gateway.pipeline.compare_limiters`), with each limiter's busiest
 window against the limit. On a burst straddling a window boundary, the fixed window's
-row shows twice the limit admitted. :func:`draw_tail_at_scale` plots Function 4.2.2's
-``1 - (1 - p)^n`` against simulated fan-outs, and :func:`draw_screen_costs` Pattern
-4.3.2's costs of each screen under one gateway and under a backend for frontend.
+row shows twice the limit admitted. :func:`draw_precedence` shows Function 4.2.1's two
+precedence rules choosing among the routes of a table; :func:`draw_tail_at_scale` plots
+Function 4.2.2's ``1 - (1 - p)^n`` against simulated fan-outs, and
+:func:`draw_screen_costs` Pattern 4.3.2's costs of each screen under one gateway and
+under a backend for frontend.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from msatheory.gateway.aggregation import FanOutReport, slow_fraction
 from msatheory.gateway.bff import ScreenCost
 from msatheory.gateway.pipeline import STAGES, Comparison, Fate
 from msatheory.gateway.ratelimit import LIMITERS
+from msatheory.gateway.routing import RoutingTable
 
 __all__ = [
     "LIMITER_LABELS",
     "OUTCOME_COLOURS",
     "GatewayDrawing",
     "draw_gateway",
+    "draw_precedence",
     "draw_screen_costs",
     "draw_tail_at_scale",
 ]
@@ -224,5 +228,44 @@ def draw_screen_costs(costs: Sequence[ScreenCost]) -> Figure:
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def draw_precedence(table: RoutingTable, requests: Sequence[tuple[str, str]]) -> Figure:
+    """Function 4.2.1 (路由): for each request (method, path), the routes of ``table`` that
+    match it (hollow) and the one each precedence rule chooses (filled): the most specific
+    (:meth:`~msatheory.gateway.routing.RoutingTable.match`) and the first listed
+    (:meth:`~msatheory.gateway.routing.RoutingTable.first_match`). A route no request
+    reaches under a rule has its label in red in that rule's panel."""
+    if not isinstance(table, RoutingTable) or not len(table):
+        raise TheoryError("draw_precedence: give a RoutingTable with at least one route")
+    asked = [(str(method), str(path)) for method, path in requests]
+    if not asked:
+        raise TheoryError("draw_precedence: give at least one (method, path) request")
+    routes = list(table)
+    fig = Figure(figsize=(9, 0.45 * len(asked) + 2.6), dpi=100)
+    axes = fig.subplots(1, 2, sharey=True)
+    rules = (("most specific wins", table.match), ("first match wins", table.first_match))
+    for ax, (title, choose) in zip(axes, rules, strict=True):
+        reached = set()
+        for row, (method, path) in enumerate(asked):
+            chosen = choose(method, path)
+            for column, route in enumerate(routes):
+                if route.matches(method, path):
+                    won = route is chosen
+                    reached |= {column} if won else set()
+                    ax.plot(column, row, "o", ms=11, mew=1.6, color=_SHADES[0],
+                            mfc=_SHADES[0] if won else "white")
+        ax.set_xticks(range(len(routes)), [str(r) for r in routes], rotation=35,
+                      ha="right", fontsize=8)
+        for column, label in enumerate(ax.get_xticklabels()):
+            if column not in reached:
+                label.set_color(REFUSED)
+        ax.set_xlim(-0.6, len(routes) - 0.4)
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.grid(alpha=0.3)
+    axes[0].set_yticks(range(len(asked)), [f"{m} {p}" for m, p in asked], fontsize=8)
+    axes[0].set_ylim(len(asked) - 0.5, -0.5)
     fig.tight_layout()
     return fig
