@@ -33,6 +33,7 @@ from msatheory.exercises.exercise import (
     first_counterexample,
     observe,
     one_of,
+    shown,
     steps,
     takes,
     violated,
@@ -110,16 +111,12 @@ def _friday_behaviour(answer: Architecture) -> Failure | None:
 
 # -- describing answers and inputs the same way on every run -----------------------------
 
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def _names(names: object) -> str:
     """A set of service names, sorted (a set's repr changes from run to run)."""
     if isinstance(names, set | frozenset) and all(isinstance(n, str) for n in names):
         return "{" + ", ".join(sorted(names)) + "}" if names else "the empty set"
     if isinstance(names, list | tuple | str | int | float | type(None)):
-        return f"{type(names).__name__} {_short(repr(names))}, not a set of names"
+        return f"{type(names).__name__} {shown(names)}, not a set of names"
     return f"a {type(names).__name__}, not a set of names"
 
 
@@ -381,7 +378,7 @@ def _repair_behaviour(answer: Callable[..., object]) -> Failure | None:
 
     def show(chosen: object) -> str:
         if not isinstance(chosen, str) or chosen not in gains:
-            return f"{_short(repr(chosen))}, not a service of the architecture"
+            return f"{shown(chosen) or type(chosen).__name__}, not a service of the architecture"
         if gains[chosen] <= 0:
             return f"{chosen}: the bound stays at {base:.6f}"
         return f"{chosen}: the bound rises to {base + gains[chosen]:.6f}"

@@ -45,6 +45,7 @@ __all__ = [
     "first_counterexample",
     "observe",
     "one_of",
+    "shown",
     "steps",
     "takes",
     "violated",
@@ -264,10 +265,10 @@ def one_of(answer: object, types: type | tuple[type, ...], what: str) -> Failure
     """The type step: a failure naming what was expected and what was given."""
     if isinstance(answer, types):
         return None
-    return Failure(f"expected {what}, got {type(answer).__name__} {_short(answer)}".rstrip())
+    return Failure(f"expected {what}, got {type(answer).__name__} {shown(answer)}".rstrip())
 
 
-def _short(value: object, width: int = 60) -> str:
+def shown(value: object, width: int = 60) -> str:
     """``value``'s repr, cut to ``width``; nothing for an object whose repr is the default
     one, which holds a memory address and would make feedback differ between runs."""
     if type(value).__repr__ is object.__repr__:

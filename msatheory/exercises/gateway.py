@@ -36,6 +36,7 @@ from msatheory.exercises.exercise import (
     first_counterexample,
     observe,
     one_of,
+    shown,
     steps,
     takes,
     violated,
@@ -53,15 +54,10 @@ LESSON_4A = "notebooks/04a_the_front_door.ipynb"
 LESSON_4B = "notebooks/04b_limits_caches_fan_out.ipynb"
 
 
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def _kind(answer: object) -> str:
     """What an answer is, without a default repr (which would hold a memory address)."""
-    if type(answer).__repr__ is object.__repr__:
-        return f"a {type(answer).__name__}"
-    return f"{type(answer).__name__} {_short(repr(answer))}"
+    text = shown(answer)
+    return f"{type(answer).__name__} {text}" if text else f"a {type(answer).__name__}"
 
 
 def _time(value: object) -> str:
@@ -226,7 +222,7 @@ def _shown(value: object) -> str:
     """A header or a result with the long token written ``<token>``."""
     if isinstance(value, str) and token() in value:
         return repr(value).replace(token(), "<token>")
-    return _short(repr(value)) if type(value).__repr__ is not object.__repr__ else _kind(value)
+    return shown(value) or _kind(value)
 
 
 def _bearer_behaviour(answer: Callable[..., object]) -> Failure | None:
