@@ -12,7 +12,8 @@
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
 #                   starts against `import yaml, networkx` (goal: 1.5x); every widget
 #                   handler, driven as a learner drives it (goal: 100 ms); chapter 4's rate
-#                   limiters beside the limits library's, as ratios
+#                   limiters beside the limits library's and chapter 5's circuit breaker beside
+#                   pybreaker, as ratios
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
 
 SHELL := /bin/bash
@@ -71,6 +72,7 @@ bench: env
 	$(PY) benchmarks/check_startup.py
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/ratelimit.py
+	$(PY) benchmarks/breaker.py
 
 clean:
 	rm -rf book/_build build book/_assets book/appendix/catalogue.md book/appendix/exercises.md

@@ -9,11 +9,12 @@ is timed too, but it is not a handler.
 
 Prints the median and the maximum per handler per explorer, with the part of the slowest
 run spent in the model's own functions (clustering and optimizing in chapter 2; traffic,
-the pipeline and the limiters in chapter 4), and exits
+the pipeline and the limiters in chapter 4; the breaker lab's run in chapter 5), and exits
 with status 1 if any handler took more than the budget (100 ms).
 
     python benchmarks/widgets.py               # every explorer
-    python benchmarks/widgets.py design        # one chapter: basics, design, discovery or gateway
+    python benchmarks/widgets.py design        # one chapter: basics, design, discovery,
+                                               # gateway or communication
 """
 
 from __future__ import annotations
@@ -189,7 +190,41 @@ def gateway() -> Session:
     return session
 
 
-CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway}
+def communication() -> Session:
+    """Chapter 5: every profile, the failure-rate slider dragged down and up, the latency
+    slider dragged past the timeout and back, every breaker, every retry policy, and new
+    seeds."""
+    import msatheory.interactive.communication as explorers
+    from msatheory.interactive.communication import BreakerExplorer
+
+    session = Session("BreakerExplorer (chapter 5)")
+    explorers.run = session.timed_model(explorers.run)
+    with session.build():
+        explorer = BreakerExplorer()
+    for name in [*explorer.profile.options[1:], explorer.profile.options[0]]:
+        session.time("profile dropdown", lambda v=name: setattr(explorer.profile, "value", v))
+    for tenths in [*range(9, -1, -1), *range(1, 11)]:
+        session.time("failure rate slider",
+                     lambda v=tenths / 10: setattr(explorer.failure_rate, "value", v))
+    for latency in [*range(100, 1501, 100), *range(1400, 0, -100), 50]:
+        session.time("latency slider",
+                     lambda v=latency: setattr(explorer.latency_ms, "value", v))
+    for breaker in [*explorer.breaker.options[1:], explorer.breaker.options[0]]:
+        session.time("breaker dropdown",
+                     lambda v=breaker: setattr(explorer.breaker, "value", v))
+    for retry in [*explorer.retry.options[1:], explorer.retry.options[0]]:
+        session.time("retry dropdown", lambda v=retry: setattr(explorer.retry, "value", v))
+    for seed in [*range(1, 6), 0]:
+        session.time("seed", lambda v=seed: setattr(explorer.seed, "value", v))
+    explorer.breaker.value = "rate"
+    for retry in [*explorer.retry.options[1:], explorer.retry.options[0]]:
+        session.time("retry dropdown, rate breaker",
+                     lambda v=retry: setattr(explorer.retry, "value", v))
+    return session
+
+
+CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway,
+            "communication": communication}
 
 
 def main(argv: list[str]) -> int:

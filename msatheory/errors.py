@@ -23,6 +23,7 @@ from typing import TypeGuard, TypeVar
 
 __all__ = [
     "TheoryError",
+    "require_choice",
     "require_count",
     "require_distinct",
     "require_duration",
@@ -33,6 +34,7 @@ __all__ = [
     "require_name",
     "require_names",
     "require_number",
+    "require_probability",
     "require_seed",
     "require_time",
 ]
@@ -133,6 +135,34 @@ def require_fraction(owner: str, what: str, value: object, *, zero: bool = True)
         interval = "[0, 1]" if zero else "(0, 1]"
         raise TheoryError(f"{owner}: {what} must lie in {interval}, not {value!r}")
     return float(value)
+
+
+def require_probability(owner: str, what: str, value: object, *,
+                        zero: bool = True) -> float | Fraction:
+    """``value`` if it lies in [0, 1] (in (0, 1] when ``zero`` is False), a
+    :class:`~fractions.Fraction` kept exact and any other number made a float.
+
+    >>> require_probability("delivery", "p", Fraction(9, 10))
+    Fraction(9, 10)
+    """
+    if isinstance(value, Fraction):
+        require_fraction(owner, what, float(value), zero=zero)
+        return value
+    return require_fraction(owner, what, value, zero=zero)
+
+
+def require_choice(owner: str, what: str, value: object, choices: Iterable[str]) -> str:
+    """``value`` if it is one of ``choices``; otherwise an error listing them.
+
+    >>> require_choice("Consumer", "mode", "twice", ("at-most-once", "at-least-once"))
+    Traceback (most recent call last):
+        ...
+    msatheory.errors.TheoryError: Consumer: mode must be one of at-most-once, ...
+    """
+    names = tuple(choices)
+    if not isinstance(value, str) or value not in names:
+        raise TheoryError(f"{owner}: {what} must be one of {', '.join(names)}, not {value!r}")
+    return value
 
 
 def require_integer(owner: str, what: str, value: object) -> int:

@@ -118,6 +118,8 @@ granularity: {merge_below: 1, split_above: 4}
      r"calls\[0\]\.timeout \(line 1\): must be more than 0, not 0"),
     ("services: {a: {calls: [{to: b, kind: rpc}]}, b: {}}",
      r"calls\[0\]\.kind \(line 1\): must be one of sync, async, monitoring, not the string 'rpc'"),
+    ("services: {a: {calls: [{to: b, breaker: 1}]}, b: {}}",
+     r"calls\[0\]\.breaker \(line 1\): must be true or false, not the number 1"),
     ("services: {a: {calls: [{timeout: 1}]}}",
      r"calls\[0\] \(line 1\): is missing the required key 'to'"),
     ("services: {a: {calls: [{to: b, fallbak: x}]}, b: {}}",
@@ -210,7 +212,7 @@ def test_report_on_the_issue_example_has_every_documented_field():
     data = report.as_dict()
     assert data["services"]["orders"] == {
         "calls": [{"to": "payments", "kind": "sync", "timeout": None, "retries": 0,
-                   "fallback": "", "hard": True}],
+                   "fallback": "", "breaker": False, "hard": True}],
         "publishes": ["order-placed"], "subscribes": [],
         "datastores": ["orders-db"], "monitors": [], "healthcheck": False, "exposed": False,
         "replicas": 2}
@@ -222,7 +224,8 @@ def test_report_on_the_issue_example_has_every_documented_field():
     assert data["gateway_bypass"] == []
     refs = [v["statement"] for v in data["verdicts"]]
     assert refs == ["Axiom 1.1.1", "Feature 1.2.1", "Feature 1.2.2", "Feature 1.2.3",
-                    "Feature 1.2.4", "Algorithm 3.2.2", "Pattern 4.3.1"]
+                    "Feature 1.2.4", "Algorithm 3.2.2", "Pattern 4.3.1", "Strategy 5.3.1",
+                    "Strategy 5.3.1", "Strategy 5.3.2"]
     assert not report.holds
     json.dumps(data)  # JSON-ready
 
@@ -261,7 +264,7 @@ services:
     assert "5 calls (3 soft)" in str(report)
     assert report.as_dict()["services"]["web"]["calls"][1] == {
         "to": "ads", "kind": "sync", "timeout": 0.2, "retries": 0, "fallback": "no-ads",
-        "hard": False}
+        "breaker": False, "hard": False}
 
 
 def test_softening_the_edge_the_witness_names_makes_fault_isolation_hold():
@@ -298,7 +301,7 @@ def test_the_shipped_examples_say_what_their_comments_promise():
     assert data["gateway_bypass"] == ["payments"]
     assert data["missing_healthchecks"] == ["customers", "payments"]
     assert [v.statement.ref for v in tangled.verdicts if v.holds] == [
-        "Feature 1.2.2", "Feature 1.2.4"]
+        "Feature 1.2.2", "Feature 1.2.4", "Strategy 5.3.1", "Strategy 5.3.1"]
     bff = check_system(load(EXAMPLES / "bff.yaml"))
     assert bff.holds and bff.cycles == []
     assert [t.cycles for t in bff.cycles_including_async] == [
@@ -311,7 +314,7 @@ def test_text_report_caps_long_sections_and_points_to_json():
     text = str(report)
     assert "... and 28 more services (--format json lists them all)" in text
     assert "... and 28 more witnesses" in text
-    assert text.endswith("7 statements checked: 5 hold, 2 violated.")
+    assert text.endswith("10 statements checked: 7 hold, 3 violated.")
     assert report.blast_radius["s039"] == 39
 
 
@@ -326,7 +329,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_exit_status_0_when_everything_holds_1_when_violated(tmp_path):
     status, out, err = run(str(EXAMPLES / "bff.yaml"))
-    assert (status, err) == (0, "") and out.rstrip().endswith("7 hold, 0 violated.")
+    assert (status, err) == (0, "") and out.rstrip().endswith("10 hold, 0 violated.")
     status, out, _ = run(str(EXAMPLES / "tangled-shop.yaml"), "--format", "json")
     assert status == 1
     assert json.loads(out)["cycles"][0]["cycles"] == [["orders", "payments", "orders"]]
@@ -391,9 +394,11 @@ def test_the_report_runs_every_chapter_s_checks_in_order_on_their_own_statements
         ran = [c for c in theory.checks() if c.arguments(system) is not None]
         verdicts = check_system(system).verdicts
         assert [v.statement for v in verdicts] == [c.statement for c in ran]
-    on_routing = [c for c in theory.checks() if "routing" in c.needs]  # only clusters
-    assert len(check_system(with_design).verdicts) == len(theory.checks()) - len(on_routing) == 10
-    assert len(check_system(without).verdicts) == 7  # no functions: no chapter 2 checks
+    on_clusters = [c for c in theory.checks()  # what only clusters have
+                   if {"routing", "resilience"} & set(c.needs)]
+    assert len(check_system(with_design).verdicts) == len(theory.checks()) - len(on_clusters)
+    assert len(check_system(with_design).verdicts) == 13
+    assert len(check_system(without).verdicts) == 10  # no functions: no chapter 2 checks
 
 
 def test_a_check_may_read_only_what_a_system_has():

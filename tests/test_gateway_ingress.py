@@ -620,7 +620,8 @@ def test_the_checker_table_checks_the_routing_of_a_cluster():
         "bypasses the gateway: clients reach orders directly: Service orders is of type "
         "NodePort at document 6, spec.type (line 38)"]
     data = report.as_dict()["verdicts"]
-    assert [v["statement"] for v in data][-2:] == ["Def 4.1.2", "Pattern 4.3.1"]
+    assert [v["statement"] for v in data if v["statement"].split()[1] < "5"][-2:] == [
+        "Def 4.1.2", "Pattern 4.3.1"]
     assert "exposed without a gateway" not in str(report.as_dict())
 
 

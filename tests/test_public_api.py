@@ -16,9 +16,9 @@ from msatheory import theory
 SURFACES = {
     "msatheory": {"TheoryError", "load_ipython_extension", "unload_ipython_extension"},
     "msatheory.errors": {
-        "TheoryError", "require_count", "require_distinct", "require_duration",
+        "TheoryError", "require_choice", "require_count", "require_distinct", "require_duration",
         "require_fraction", "require_instance", "require_integer", "require_items", "require_name",
-        "require_names", "require_number", "require_seed", "require_time",
+        "require_names", "require_probability", "require_number", "require_seed", "require_time",
     },
     "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
     "msatheory.theory": {
@@ -59,6 +59,13 @@ SURFACES = {
         "check_routes", "check_routing",
         "check_single_entry", "exposed_services", "fan_out", "gateway_bypass", "screen_cost",
         "slow_fraction",
+    },
+    "msatheory.communication": {
+        "CHECKS", "ERRATA", "AdaptiveThrottle", "Backoff", "Breaker", "Broker", "CircuitBreaker",
+        "Consumer", "Hop", "OrderService", "RateBreaker", "RetryBudget", "Schema",
+        "ServiceClient", "ServiceRequest", "amplification", "check_retry_amplification",
+        "check_timeout_inversion", "check_unguarded_calls", "compatibility", "deadline_trace",
+        "delivery_probability", "order_flow", "queue_outage", "retry_safe", "synchronous_chain",
     },
     "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {

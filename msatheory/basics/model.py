@@ -65,14 +65,19 @@ class Call:
     A ``sync`` call is **hard** unless it carries both a ``timeout`` (seconds) and a
     ``fallback`` (what the caller answers instead: a cached copy, a default, a partial
     page): a hard call fails its caller when the callee fails, a soft one degrades it.
-    ``async`` and ``monitoring`` calls are always soft. ``retries`` is how often the caller
-    tries again; it never makes a call soft (retrying a dead service still fails), and
-    chapter 5's circuit breaker builds on it.
+    ``async`` and ``monitoring`` calls are always soft. The ``timeout`` bounds each attempt;
+    ``retries`` is how often the caller tries again, so it may wait ``(retries + 1) *
+    timeout`` in all. ``breaker`` is whether the caller guards the call with a circuit
+    breaker (Strategy 5.3.2), which fails fast once the callee keeps failing. Neither
+    retries nor a breaker makes a call soft: retrying a dead service still fails, and a
+    breaker fails fast, but fails.
 
     >>> Call("cart").hard, Call("cart", timeout=0.5, fallback="cached cart").hard
     (True, False)
     >>> Call("mail", kind="async").hard
     False
+    >>> Call("pay", timeout=1, retries=2, breaker=True).breaker
+    True
     """
 
     to: str
@@ -80,6 +85,7 @@ class Call:
     timeout: float | None = None
     retries: int = 0
     fallback: str = ""
+    breaker: bool = False
 
     def __post_init__(self) -> None:
         require_name("call", "to", self.to)
@@ -95,6 +101,7 @@ class Call:
             require_name(owner, "fallback", self.fallback)
         elif not isinstance(self.fallback, str):
             raise TheoryError(f"{owner}: fallback must be a string, not {self.fallback!r}")
+        require_instance(owner, "breaker", self.breaker, bool)
 
     @property
     def hard(self) -> bool:
@@ -122,7 +129,7 @@ class Service:
     ships in; by default each service is its own unit.
 
     >>> Service("web", calls=("cart",)).calls
-    (Call(to='cart', kind='sync', timeout=None, retries=0, fallback=''),)
+    (Call(to='cart', kind='sync', timeout=None, retries=0, fallback='', breaker=False),)
     """
 
     name: str

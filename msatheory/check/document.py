@@ -1,7 +1,7 @@
 """The architecture file: a documented JSON Schema, and a loader into the chapter 1 and 2 models.
 
 The file (YAML or JSON) lists services with their calls (a name, a hard synchronous
-call; or a mapping ``{to, kind, timeout, retries, fallback}``), topics, data stores,
+call; or a mapping ``{to, kind, timeout, retries, fallback, breaker}``), topics, data stores,
 monitoring links, health checks and exposure (Def 1.1.2), an optional gateway
 (Pattern 4.3.1), and optionally each service's functions, interfaces and data
 entities with their domains (Def 2.1.1, Def 2.3.1). The schema, :data:`SCHEMA`, says
@@ -323,7 +323,8 @@ def _call(item: str | Mapping[str, Any]) -> Call:
     if isinstance(item, str):
         return Call(item)
     return Call(item["to"], kind=item.get("kind", "sync"), timeout=item.get("timeout"),
-                retries=item.get("retries", 0), fallback=item.get("fallback", ""))
+                retries=item.get("retries", 0), fallback=item.get("fallback", ""),
+                breaker=item.get("breaker", False))
 
 
 def _design(source: Source, specs: Mapping[str, Mapping[str, Any]], name: str) -> Design | None:

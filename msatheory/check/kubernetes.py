@@ -29,6 +29,11 @@ and their calls.
   workloads no Service selects, services made of several workloads, Ingress backends
   naming no Service, ConfigMaps and Secrets named but absent, and the objects of other
   kinds, which are counted, not imported;
+* Istio's VirtualService and DestinationRule objects (networking.istio.io) become the
+  retry, timeout and ejection policies of the services their hosts reach
+  (:mod:`msatheory.communication.istio`); hosts naming no Service, policies bound to
+  ingress gateways only and outlier detection set per subset or port are findings, and so
+  are the called services no VirtualService routes, which the mesh retries by default;
 * the routing objects, Ingress (networking.k8s.io/v1 and v1beta1) and HTTPRoute
   (gateway.networking.k8s.io/v1), become routing tables (:mod:`msatheory.gateway.ingress`)
   with what clients reach beside them: NodePort and LoadBalancer Services and
@@ -50,6 +55,16 @@ from msatheory.check.inference import Resolve, Unit, architecture_document, infe
 from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Deployed, Finding, System
 from msatheory.check.technologies import identify, monitoring_tool, repository
+from msatheory.communication.istio import (
+    DEFAULT_ATTEMPTS,
+    DEFAULT_RETRY_ON,
+    GROUP,
+    Ejection,
+    Policy,
+    Resilience,
+    read_destinationrule,
+    read_virtualservice,
+)
 from msatheory.errors import TheoryError
 from msatheory.gateway.ingress import (
     NOT_MODELLED,
@@ -70,8 +85,9 @@ WORKLOAD_KINDS = {"Deployment": True, "StatefulSet": True, "DaemonSet": True,
                   "ReplicaSet": True, "Pod": False}
 #: Labels that name the application a pod belongs to, most specific first.
 APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
+_ISTIO_KINDS = ("VirtualService", "DestinationRule")
 _READ_KINDS = frozenset({*WORKLOAD_KINDS, "Service", "Ingress", "HTTPRoute", "ConfigMap",
-                         "Secret"})
+                         "Secret", *_ISTIO_KINDS})
 _EXPOSING_TYPES = frozenset({"NodePort", "LoadBalancer"})
 _DEFAULT = "default"
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
@@ -180,9 +196,14 @@ def _import(source: Source) -> tuple[System, Routing | None]:
     units, unit_of = _units(groups, exposed, findings)
     routing, notes = _routing(objects, services, workloads, unit_of)
     findings |= notes
+    resilience, notes = _resilience(objects, services, unit_of)
+    findings |= notes
     found = infer(units, _resolver(services, workloads, unit_of),
                   {name for s in services for name in _forms(s.object)})
     findings |= found.findings
+    if resilience is not None:
+        findings |= _mesh_defaults(objects, resilience,
+                                   {i.target for i in found.inferred if i.kind == "call"})
     document = architecture_document(
         units, found.inferred, lambda problem: TheoryError(f"{source.name}: {problem}"))
     namespaces = {w.object.namespace for w in workloads}
@@ -190,7 +211,7 @@ def _import(source: Source) -> tuple[System, Routing | None]:
         document["name"] = namespaces.pop()
     system = system_from_document(document, source.name, "kubernetes", found.inferred,
                                   findings, {u.name: u.deployed for u in units})
-    return replace(system, routing=routing), routing
+    return replace(system, routing=routing, resilience=resilience), routing
 
 
 # -- objects ----------------------------------------------------------------------------------
@@ -644,6 +665,69 @@ def _pod(o: _Object) -> tuple[Location, dict]:
 def _entry(workloads: list[_Workload]) -> bool:
     """Whether the workloads run an ingress controller or gateway proxy."""
     return any(gateway_image(repository(w.image)) for w in workloads)
+
+
+# -- Istio objects ----------------------------------------------------------------------------
+
+
+def _resilience(objects: list[_Object], services: list[_Service],
+                unit_of: dict[int, str]) -> tuple[Resilience | None, set[Finding]]:
+    """The policies of the VirtualService and DestinationRule objects, by the service each
+    destination reaches, and the findings of reading them; None when there are none."""
+    istio = [o for o in objects if o.kind in _ISTIO_KINDS]
+    if not istio:
+        return None, set()
+    units = {(s.object.namespace, s.object.name): sorted({unit_of[id(w)] for w in s.selects})
+             for s in services}
+    policies: dict[str, list[Policy]] = defaultdict(list)
+    ejections: dict[str, list[Ejection]] = defaultdict(list)
+    notes: list[tuple[str, str, str]] = []
+    for o in istio:
+        version = o.read.text(o.body.get("apiVersion"), o.at("apiVersion")) or ""
+        if not version.startswith(GROUP):
+            notes.append(("not imported", o.place("apiVersion"),
+                          f"{o.kind} {o.name} is of {version or 'no apiVersion'}, not Istio's "
+                          f"{GROUP.rstrip('/')}: it is not read"))
+            continue
+        read = read_virtualservice if o.kind == "VirtualService" else read_destinationrule
+        placed, found = read(o.read, o.path, o.body, o.name, o.namespace)
+        notes += found
+        for namespace, name, record in placed:
+            if (namespace, name) not in units:
+                notes.append(("host not resolved", record.place,
+                              f"{record.source} names Service {name} of namespace "
+                              f"{namespace}, which is not in these files"))
+            for unit in units.get((namespace, name), ()):
+                if isinstance(record, Policy):
+                    policies[unit].append(record)
+                else:
+                    ejections[unit].append(record)
+    for unit, rules in ejections.items():
+        if len(rules) > 1:
+            rules.sort(key=lambda e: e.source)
+            notes.append(("several DestinationRules", rules[1].place,
+                          f"{', '.join(e.source for e in rules)} are all for {unit}: Istio "
+                          "uses the oldest, which the manifests do not say; the first by "
+                          f"name, {rules[0].source}, is read"))
+    resilience = Resilience({u: tuple(sorted(dict.fromkeys(p), key=lambda p: p.source))
+                             for u, p in sorted(policies.items())},
+                            {u: rules[0] for u, rules in sorted(ejections.items())})
+    return resilience, {Finding(*note) for note in notes}
+
+
+def _mesh_defaults(objects: list[_Object], resilience: Resilience,
+                   called: set[str]) -> set[Finding]:
+    """A finding naming the called services no VirtualService routes: the manifests give
+    their calls no retries, but the mesh retries them by default where callers run a
+    sidecar (which the namespace's labels and the mesh configuration decide)."""
+    bare = sorted(called - set(resilience.policies))
+    if not bare:
+        return set()
+    first = next(o for o in objects if o.kind in _ISTIO_KINDS)
+    return {Finding("mesh default retries", first.place("kind"),
+                    f"no VirtualService routes calls into {', '.join(bare)}: they are read "
+                    f"without retries or timeouts, but Istio retries each {DEFAULT_ATTEMPTS} "
+                    f"times ({DEFAULT_RETRY_ON}) where the caller runs a sidecar")}
 
 
 # -- addresses --------------------------------------------------------------------------------

@@ -162,7 +162,8 @@ class Report:
 def _call(call: Call) -> dict[str, object]:
     """A call in the JSON report: the file's mapping form, every key given, and ``hard``."""
     return {"to": call.to, "kind": call.kind, "timeout": call.timeout,
-            "retries": call.retries, "fallback": call.fallback, "hard": call.hard}
+            "retries": call.retries, "fallback": call.fallback, "breaker": call.breaker,
+            "hard": call.hard}
 
 
 def _tangle(tangle: Tangle) -> dict[str, object]:

@@ -17,6 +17,7 @@ from msatheory.design.boundary import Design
 from msatheory.design.sizing import Bounds
 
 if TYPE_CHECKING:
+    from msatheory.communication.istio import Resilience
     from msatheory.gateway.ingress import Routing
 
 __all__ = ["Deployed", "Finding", "Inference", "System"]
@@ -97,7 +98,9 @@ class System:
     ``gateways`` the services clients are meant to enter by (Pattern 4.3.1);
     ``design`` the chapter 2 view when the file gives functions, else ``None``;
     ``deployed`` what runs each service and data store, when an importer knows;
-    ``routing`` the tables of a cluster's Ingress and HTTPRoute objects, else ``None``.
+    ``routing`` the tables of a cluster's Ingress and HTTPRoute objects, else ``None``;
+    ``resilience`` the retry, timeout and ejection policies of its Istio VirtualService and
+    DestinationRule objects, by destination service, else ``None``.
     """
 
     file: str
@@ -110,3 +113,4 @@ class System:
     findings: tuple[Finding, ...] = ()
     deployed: dict[str, tuple[Deployed, ...]] = field(default_factory=dict)
     routing: Routing | None = None
+    resilience: Resilience | None = None

@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from msatheory.errors import TheoryError, require_count
+from msatheory.errors import TheoryError, require_choice, require_count
 from msatheory.interactive.figures.png import Canvas
 
 __all__ = ["Explorer", "beside", "choice", "figure_image", "report_html", "whole"]
@@ -71,7 +71,4 @@ def whole(owner: str, name: str, value: object, least: int, most: int) -> int:
 
 def choice(owner: str, name: str, value: object, choices: Sequence[str]) -> str:
     """Control ``name`` of explorer ``owner`` as one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        raise TheoryError(f"{owner}: {name} must be one of {', '.join(choices)}, "
-                          f"not {value!r}")
-    return value
+    return require_choice(owner, name, value, choices)

@@ -51,7 +51,8 @@ __getattr__, __dir__ = lazy(__name__, {
 #: sketch code the theory declares a stub (``STUBS``) and the statements ``msatheory check``
 #: verifies (``CHECKS``), when it has them.
 CHAPTER_PACKAGES: tuple[str, ...] = (
-    "msatheory.basics", "msatheory.design", "msatheory.discovery", "msatheory.gateway"
+    "msatheory.basics", "msatheory.design", "msatheory.discovery", "msatheory.gateway",
+    "msatheory.communication",
 )
 
 _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}

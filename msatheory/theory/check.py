@@ -18,9 +18,11 @@ __all__ = ["INPUTS", "Check"]
 
 #: What a checker may read from a system (:class:`msatheory.check.System` fields):
 #: the chapter 1 model, the chapter 2 design (``None`` when a file gives no functions),
-#: the granularity bounds, the gateways clients are meant to enter by, and the routing
-#: of a cluster's Ingress and HTTPRoute objects (``None`` when it has none).
-INPUTS = ("architecture", "design", "bounds", "gateways", "routing")
+#: the granularity bounds, the gateways clients are meant to enter by, the routing
+#: of a cluster's Ingress and HTTPRoute objects (``None`` when it has none), and the
+#: retry, timeout and ejection policies of its Istio VirtualService and DestinationRule
+#: objects (``None`` when it has none).
+INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience")
 
 
 @dataclass(frozen=True)

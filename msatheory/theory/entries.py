@@ -15,6 +15,8 @@ REGISTRY = "notebooks/03a_registry_and_health.ipynb"
 BALANCING = "notebooks/03b_balancing_and_patterns.ipynb"
 GATEWAY = "notebooks/04a_the_front_door.ipynb"
 BEHIND = "notebooks/04b_limits_caches_fan_out.ipynb"
+CALLS = "notebooks/05a_calls_queues_events.ipynb"
+FAILING = "notebooks/05b_when_calls_fail.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -452,6 +454,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="同步通信",
         statement="The client waits for the service's response, over HTTP/REST or gRPC.",
         statement_zh="客户端等待服务响应，使用HTTP/REST或gRPC。",
+        encoding="msatheory.communication.synchronous_chain",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -462,6 +466,8 @@ STATEMENTS: tuple[Statement, ...] = (
             "The client does not wait for a response; it uses a message queue or an event bus."
         ),
         statement_zh="客户端不等待响应，使用消息队列或事件总线。",
+        encoding="msatheory.communication.queue_outage",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -470,6 +476,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="事件驱动",
         statement="Services communicate through events, which decouples their dependencies.",
         statement_zh="服务通过事件进行通信，解耦服务间依赖。",
+        encoding="msatheory.communication.order_flow",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.PROTOCOL,
@@ -478,6 +486,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="REST",
         statement="RESTful APIs over HTTP, with JSON payloads.",
         statement_zh="基于HTTP的RESTful API，使用JSON格式。",
+        encoding="msatheory.communication.retry_safe",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.PROTOCOL,
@@ -486,6 +496,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="gRPC",
         statement="An RPC framework over HTTP/2, with Protocol Buffers.",
         statement_zh="基于HTTP/2的RPC框架，使用Protocol Buffers。",
+        encoding="msatheory.communication.deadline_trace",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.PROTOCOL,
@@ -494,6 +506,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="消息队列",
         statement="Asynchronous communication through message queues.",
         statement_zh="使用消息队列进行异步通信。",
+        encoding="msatheory.communication.Broker",
+        notebook=CALLS,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -505,6 +519,8 @@ STATEMENTS: tuple[Statement, ...] = (
             "successfully."
         ),
         statement_zh="通信可靠性是消息成功传递的概率。",
+        encoding="msatheory.communication.delivery_probability",
+        notebook=FAILING,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -513,6 +529,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="重试机制",
         statement="Retry automatically on failure, with exponential backoff.",
         statement_zh="失败时自动重试，使用指数退避策略。",
+        encoding="msatheory.communication.Backoff",
+        notebook=FAILING,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -521,6 +539,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="熔断器模式",
         statement="When a service is unavailable, fail fast to avoid cascading failures.",
         statement_zh="当服务不可用时，快速失败，避免级联故障。",
+        encoding="msatheory.communication.CircuitBreaker",
+        notebook=FAILING,
     ),
     # 6.0 数据管理理论 -- data management
     Statement(

@@ -1,4 +1,4 @@
-"""The four explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
+"""The five explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
 
 A notebook written here builds each chapter's explorer as its chapter does (so the test
 does not depend on the chapters' other cells). JupyterLab runs it in a 1366x768 window;
@@ -38,6 +38,7 @@ SETUP = '''\
 from msatheory.basics.model import Architecture, Service
 from msatheory.design.examples import shop_monolith
 from msatheory.interactive.basics import BlastRadiusExplorer
+from msatheory.interactive.communication import BreakerExplorer
 from msatheory.interactive.design import GranularityExplorer
 from msatheory.interactive.discovery import RegistryExplorer
 from msatheory.interactive.gateway import GatewayExplorer
@@ -61,6 +62,7 @@ EXPLORERS = {
     "chapter 3": ('explorer = RegistryExplorer()\nexplorer.advance(30)\n'
                   'explorer.crash("orders-2")\nexplorer.advance(30)\nexplorer'),
     "chapter 4": "GatewayExplorer()",
+    "chapter 5": "BreakerExplorer()",
 }
 
 
