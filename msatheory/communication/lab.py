@@ -52,7 +52,7 @@ import heapq
 import itertools
 import math
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -60,10 +60,10 @@ from msatheory.communication.backoff import exponential, full_jitter
 from msatheory.communication.breaker import Breaker, CircuitBreaker, RateBreaker
 from msatheory.errors import (
     TheoryError,
+    require_choice,
     require_count,
     require_fraction,
     require_items,
-    require_name,
     require_number,
     require_seed,
 )
@@ -145,7 +145,7 @@ def make_breaker(name: str) -> Breaker | None:
     >>> make_breaker("none") is None
     True
     """
-    name = _choice("make_breaker", "breaker", name, BREAKERS)
+    name = require_choice("make_breaker", "breaker", name, BREAKERS)
     if name == "consecutive":
         return CircuitBreaker(fail_max=5, reset_timeout=10)
     if name == "rate":
@@ -244,7 +244,7 @@ def profile(name: str = "outage", failure_rate: float | None = None,
     .. [1] M. T. Nygard, *Release It!*, 2nd ed., 2018: Stability Antipatterns (a slow
        response is worse than a refused one).
     """
-    preset = PROFILES[_choice("profile", "name", name, PROFILES)]
+    preset = PROFILES[require_choice("profile", "name", name, PROFILES)]
     rate = preset.failure_rate if failure_rate is None else require_fraction(
         "profile", "failure_rate", failure_rate)
     latency = preset.latency_ms if latency_ms is None else require_number(
@@ -373,8 +373,8 @@ def run(phases: str | Sequence[Phase] = "outage", *, breaker: str = "consecutive
        Library, 2019.
     """
     owner = "run"
-    return _run(_phases(owner, phases), _choice(owner, "breaker", breaker, BREAKERS),
-                _choice(owner, "retry", retry, RETRIES), require_seed(owner, seed),
+    return _run(_phases(owner, phases), require_choice(owner, "breaker", breaker, BREAKERS),
+                require_choice(owner, "retry", retry, RETRIES), require_seed(owner, seed),
                 require_number(owner, "rate", rate, positive=True),
                 require_count(owner, "span", span, least=1))
 
@@ -416,7 +416,7 @@ def retry_comparison(phases: str | Sequence[Phase] = "outage", *,
     """
     owner = "retry_comparison"
     steps = _phases(owner, phases)
-    name = _choice(owner, "breaker", breaker, BREAKERS)
+    name = require_choice(owner, "breaker", breaker, BREAKERS)
     seed = require_seed(owner, seed)
     rate = require_number(owner, "rate", rate, positive=True)
     span = require_count(owner, "span", span, least=1)
@@ -498,16 +498,9 @@ def arrivals(seed: int = 0, rate: float = RATE, span: int = SPAN) -> tuple[float
                     require_count(owner, "span", span, least=1))[0]
 
 
-def _choice(owner: str, what: str, value: object, names: Collection[str]) -> str:
-    name = require_name(owner, what, value)
-    if name not in names:
-        raise TheoryError(f"{owner}: {what} must be one of {', '.join(names)}, not {value!r}")
-    return name
-
-
 def _phases(owner: str, phases: object) -> tuple[Phase, ...]:
     if isinstance(phases, str):
-        return profile(_choice(owner, "phases", phases, PROFILES))
+        return profile(require_choice(owner, "phases", phases, PROFILES))
     steps = require_items(owner, "phases", phases, Phase)
     if not steps or steps[0].start != 0:
         raise TheoryError(f"{owner}: phases must begin with a phase starting at 0, "

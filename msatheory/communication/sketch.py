@@ -43,7 +43,7 @@ from typing import ClassVar, Final, Protocol
 
 from msatheory.discovery.registry import Instance
 from msatheory.errors import (
-    TheoryError,
+    require_choice,
     require_count,
     require_duration,
     require_name,
@@ -214,10 +214,7 @@ class CommunicationError(Exception):
     VARIANTS = ("ServiceUnavailable", "NetworkError", "ServiceError", "CircuitOpen", "Timeout")
 
     def __init__(self, variant: str, status: int | None = None):
-        if variant not in self.VARIANTS:
-            raise TheoryError(f"CommunicationError: variant must be one of "
-                              f"{', '.join(self.VARIANTS)}, not {variant!r}")
-        self.variant = variant
+        self.variant = require_choice("CommunicationError", "variant", variant, self.VARIANTS)
         self.status = status
         super().__init__(f"{variant}({status})" if status is not None else variant)
 
