@@ -394,11 +394,13 @@ def test_the_report_runs_every_chapter_s_checks_in_order_on_their_own_statements
         ran = [c for c in theory.checks() if c.arguments(system) is not None]
         verdicts = check_system(system).verdicts
         assert [v.statement for v in verdicts] == [c.statement for c in ran]
-    on_clusters = [c for c in theory.checks()  # what only clusters have
-                   if {"routing", "resilience"} & set(c.needs)]
+    on_clusters = [c for c in theory.checks()  # what only clusters and deployments have
+                   if {"routing", "resilience", "storage"} & set(c.needs)]
     assert len(check_system(with_design).verdicts) == len(theory.checks()) - len(on_clusters)
     assert len(check_system(with_design).verdicts) == 13
-    assert len(check_system(without).verdicts) == 10  # no functions: no chapter 2 checks
+    on_stores = sum("storage" in c.needs for c in theory.checks())  # its data stores' copies
+    assert with_design.storage is None and without.storage is not None
+    assert len(check_system(without).verdicts) == 10 + on_stores  # no chapter 2 checks
 
 
 def test_a_check_may_read_only_what_a_system_has():

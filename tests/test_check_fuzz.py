@@ -60,7 +60,10 @@ WORDS = ["orders", "web", "db", "redis", "postgres:16", "mongo", "rabbitmq",
          "³", "9" * 5000, "redis:7", "ConfigMap", "Secret", "Server=db;Database=x",
          "jdbc:oracle:thin:@//ora:1521/XE", "[fd00::1]:80", "${A:-b}", "${A:?}", "$(A)",
          "http://a:b@c/hc", "!reset", "jdbc:sqlserver://db:1433;user=sa;password=p@w",
-         "--db-password=x", "redis://u:p:q@c:6379"]
+         "--db-password=x", "redis://u:p:q@c:6379",
+         # replication settings (Def 6.3.1), well formed and not
+         "--replicaof db 6379", "mongod --replSet rs0", "--override min.insync.replicas=9",
+         "rs.initiate({members: [{host: 'db:27017'}, {host: 'x'}]})", "single-node", "slave"]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=False),
@@ -86,8 +89,9 @@ hosts = st.one_of(names, st.sampled_from([
     "orders.shop.svc", "gw:80", "localhost:1", "${HOST}", "jdbc:mysql://db:3306/x",
     "http://${WEB:-web}/hc", "Host=db;Password=x", "jdbc:oracle:thin:u/p@db:1521:X",
     "[fd00::2]:9", "http://[fd00::3]/metrics", "$(DB_HOST):80", "${DB:?need}", "ORDERS"]))
-images = st.sampled_from(["postgres:16", "redis", "shop/orders:1.2", "${REPO}/rs-mongo:${TAG}",
-                          "bitnami/kafka@sha256:abc", "registry:5000/team/web", "rabbitmq:3",
+images = st.sampled_from(["postgres:16", "redis", "mongo:7", "elasticsearch:8",
+                          "shop/orders:1.2", "${REPO}/rs-mongo:${TAG}", "bitnami/kafka@sha256:abc",
+                          "registry:5000/team/web", "rabbitmq:3",
                           "shop/payments", "ghcr.io/shop/catalog:2", "shop/gateway:latest"])
 architecture = st.fixed_dictionaries(
     {"services": st.dictionaries(names, st.one_of(st.none(), st.fixed_dictionaries({}, optional={
@@ -114,9 +118,14 @@ architecture = st.fixed_dictionaries(
                   {"merge_below": st.integers(1, 5), "split_above": st.integers(1, 25)}))},
 )
 environment = st.one_of(
-    st.dictionaries(st.sampled_from(["DB_HOST", "ORDERS_URL", "X", "BROKERS"]),
+    st.dictionaries(st.sampled_from(["DB_HOST", "ORDERS_URL", "X", "BROKERS",
+                                     "KAFKA_DEFAULT_REPLICATION_FACTOR", "REDIS_MASTER_HOST",
+                                     "REDIS_REPLICATION_MODE", "discovery.type"]),
                     st.one_of(hosts, st.integers(), st.none())),
-    st.lists(st.builds("{}={}".format, st.sampled_from(["DB_HOST", "URL", "A"]), hosts)),
+    st.lists(st.builds("{}={}".format, st.sampled_from(
+        ["DB_HOST", "URL", "A", "KAFKA_CFG_MIN_INSYNC_REPLICAS", "MONGODB_PRIMARY_HOST",
+         "MONGODB_REPLICA_SET_MODE"]), st.one_of(hosts, st.sampled_from(
+             ["3", "-1", "three", "slave", "secondary", "single-node"])))),
 )
 compose = st.fixed_dictionaries(
     {"services": st.dictionaries(names, st.fixed_dictionaries({}, optional={

@@ -21,19 +21,21 @@ merges them (:mod:`~msatheory.check.merge`), by these rules:
 * ``healthcheck`` counts unless ``disable: true`` or ``test: ["NONE"]``; any ``ports``
   entry publishes (``expose`` does not); replicas are ``deploy.replicas``, else
   ``scale``, else 1;
+* each data store's instances and replication settings become its ``storage`` (Def 6.3.1,
+  :func:`~msatheory.check.inference.storage_of`);
 * ``extends`` and ``include`` are not followed, and a finding says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
 from msatheory.check.environment import Variable, parse_dotenv
-from msatheory.check.inference import Resolve, Unit, architecture_document, infer
+from msatheory.check.inference import Resolve, Unit, architecture_document, infer, storage_of
 from msatheory.check.merge import resolve_compose
 from msatheory.check.source import Location, Reader, Source, kind_of, read_text
 from msatheory.check.system import Deployed, Finding, System
@@ -118,7 +120,8 @@ def import_compose_files(sources: Sequence[Source], name: str | None = None) -> 
     services = {key: _service(read, key, body, resolved.notes, project)
                 for key, body in raw.items()}
     _check_order(read, services)
-    found = infer([s.unit for s in services.values()], _resolver(services),
+    resolver = _resolver(services)
+    found = infer([s.unit for s in services.values()], resolver,
                   {h for s in services.values() for h in s.hosts | set(s.links)})
     findings = (_followed(read, top, raw) | resolved.findings | project.findings
                 | found.findings | _order_only(read, services, found.inferred))
@@ -128,8 +131,9 @@ def import_compose_files(sources: Sequence[Source], name: str | None = None) -> 
     given = _name(read, top)
     if given:
         document["name"] = given
-    return system_from_document(document, source.name, "docker-compose", found.inferred,
-                                findings, {u.name: u.deployed for u in units})
+    system = system_from_document(document, source.name, "docker-compose", found.inferred,
+                                  findings, {u.name: u.deployed for u in units})
+    return replace(system, storage=storage_of(units, resolver))
 
 
 # -- one service ------------------------------------------------------------------------------

@@ -16,6 +16,9 @@ says how a host resolves from each unit. :func:`infer` then:
    itself is a self-call, not a dependency between services, and a finding says so;
    an address naming nothing in the file is a ``dangling address`` finding.
 
+:func:`storage_of` then reads each data store's instances, variables and command lines for
+how it copies its data (Def 6.3.1, :mod:`msatheory.data.storage`).
+
 Host names are compared without case (RFC 4343), as DNS compares them.
 """
 
@@ -28,9 +31,10 @@ from typing import NamedTuple
 from msatheory.check.addresses import Address, Setting, addresses, monitoring
 from msatheory.check.system import Deployed, Finding, Inference
 from msatheory.check.technologies import by_protocol
+from msatheory.data.storage import Configured, Storage, read_storage
 from msatheory.errors import TheoryError
 
-__all__ = ["Inferred", "Resolve", "Unit", "architecture_document", "infer"]
+__all__ = ["Inferred", "Resolve", "Unit", "architecture_document", "infer", "storage_of"]
 
 Resolve = Callable[[str, str], Collection[str] | None]
 """``resolve(owner, host)``: the units ``host`` (in lower case) reaches from unit ``owner``:
@@ -177,3 +181,24 @@ def architecture_document(units: Sequence[Unit], inferred: Collection[Inference]
         raise fail(f"deploys only data stores ({', '.join(sorted(stores))}) and no service: "
                    "there is no architecture to check")
     return {"services": services, "datastores": stores}
+
+
+def storage_of(units: Sequence[Unit], resolve: Resolve) -> Storage | None:
+    """The replication of the units :func:`infer` found to be data stores (Def 6.3.1):
+    their instances, environment variables and command lines, read by
+    :func:`~msatheory.data.storage.read_storage`; None when no unit is a data store."""
+    configured = []
+    for unit in units:
+        if unit.store is None:
+            continue
+        variables = {setting.variable: (setting.value, place)
+                     for setting, place in unit.settings if setting.variable}
+        commands = tuple((setting.value, place) for setting, place in unit.settings
+                         if setting.command)
+        runs = " + ".join(f"{d.what} {d.name}: {d.replicas} "
+                          f"{'replica' if d.replicas == 1 else 'replicas'}"
+                          for d in unit.deployed) or f"{unit.name}: {unit.replicas}"
+        place = unit.deployed[0].place if unit.deployed else unit.where or unit.name
+        configured.append(Configured(unit.name, unit.store[0], unit.store[1], unit.replicas,
+                                     runs, place, variables, commands))
+    return read_storage(configured, resolve) if configured else None

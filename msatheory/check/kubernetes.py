@@ -39,7 +39,9 @@ and their calls.
   with what clients reach beside them: NodePort and LoadBalancer Services and
   ``hostPort`` s, each marked when it runs an ingress controller or gateway proxy. What a
   route cannot express (a regular expression, an ``ImplementationSpecific`` path, a header
-  match) is a finding.
+  match) is a finding;
+* each data store's instances (the replicas of the workloads behind it) and replication
+  settings become its ``storage`` (Def 6.3.1, :func:`~msatheory.check.inference.storage_of`).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field, replace
 
 from msatheory.check.addresses import Setting, environment_setting, ip_literal
 from msatheory.check.document import system_from_document
-from msatheory.check.inference import Resolve, Unit, architecture_document, infer
+from msatheory.check.inference import Resolve, Unit, architecture_document, infer, storage_of
 from msatheory.check.source import Location, Reader, Source, kind_of
 from msatheory.check.system import Deployed, Finding, System
 from msatheory.check.technologies import identify, monitoring_tool, repository
@@ -198,8 +200,8 @@ def _import(source: Source) -> tuple[System, Routing | None]:
     findings |= notes
     resilience, notes = _resilience(objects, services, unit_of)
     findings |= notes
-    found = infer(units, _resolver(services, workloads, unit_of),
-                  {name for s in services for name in _forms(s.object)})
+    resolver = _resolver(services, workloads, unit_of)
+    found = infer(units, resolver, {name for s in services for name in _forms(s.object)})
     findings |= found.findings
     if resilience is not None:
         findings |= _mesh_defaults(objects, resilience,
@@ -211,7 +213,8 @@ def _import(source: Source) -> tuple[System, Routing | None]:
         document["name"] = namespaces.pop()
     system = system_from_document(document, source.name, "kubernetes", found.inferred,
                                   findings, {u.name: u.deployed for u in units})
-    return replace(system, routing=routing, resilience=resilience), routing
+    return replace(system, routing=routing, resilience=resilience,
+                   storage=storage_of(units, resolver)), routing
 
 
 # -- objects ----------------------------------------------------------------------------------

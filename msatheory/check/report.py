@@ -88,7 +88,8 @@ class Report:
             },
             "datastores": {
                 name: {"technology": d.technology, "kind": d.kind,
-                       "users": sorted(arch.data_layer[name]), **self._deployed(name)}
+                       "users": sorted(arch.data_layer[name]), **self._deployed(name),
+                       **self._replication(name)}
                 for name, d in sorted(arch.datastores.items())
             },
             "gateways": list(self.system.gateways),
@@ -109,6 +110,11 @@ class Report:
     def _deployed(self, name: str) -> dict[str, object]:
         deployed = self.system.deployed.get(name)
         return {"deployed": [d.as_dict() for d in deployed]} if deployed else {}
+
+    def _replication(self, name: str) -> dict[str, object]:
+        storage = self.system.storage
+        store = storage.stores.get(name) if storage is not None else None
+        return {"replication": store.as_dict()} if store is not None else {}
 
     def __str__(self) -> str:
         return "\n".join(self._lines())

@@ -18,6 +18,7 @@ from msatheory.design.sizing import Bounds
 
 if TYPE_CHECKING:
     from msatheory.communication.istio import Resilience
+    from msatheory.data.storage import Storage
     from msatheory.gateway.ingress import Routing
 
 __all__ = ["Deployed", "Finding", "Inference", "System"]
@@ -100,7 +101,9 @@ class System:
     ``deployed`` what runs each service and data store, when an importer knows;
     ``routing`` the tables of a cluster's Ingress and HTTPRoute objects, else ``None``;
     ``resilience`` the retry, timeout and ejection policies of its Istio VirtualService and
-    DestinationRule objects, by destination service, else ``None``.
+    DestinationRule objects, by destination service, else ``None``;
+    ``storage`` each data store's instances and replication settings (Def 6.3.1), when a
+    compose file or manifests deploy data stores, else ``None``.
     """
 
     file: str
@@ -114,3 +117,4 @@ class System:
     deployed: dict[str, tuple[Deployed, ...]] = field(default_factory=dict)
     routing: Routing | None = None
     resilience: Resilience | None = None
+    storage: Storage | None = None

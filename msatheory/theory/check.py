@@ -21,8 +21,10 @@ __all__ = ["INPUTS", "Check"]
 #: the granularity bounds, the gateways clients are meant to enter by, the routing
 #: of a cluster's Ingress and HTTPRoute objects (``None`` when it has none), and the
 #: retry, timeout and ejection policies of its Istio VirtualService and DestinationRule
-#: objects (``None`` when it has none).
-INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience")
+#: objects (``None`` when it has none), and the replication of its data stores as a
+#: compose file or manifests show it (``None`` for an architecture file, or a file with no
+#: data store).
+INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience", "storage")
 
 
 @dataclass(frozen=True)
