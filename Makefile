@@ -12,8 +12,9 @@
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
 #                   starts against `import yaml, networkx` (goal: 1.5x); every widget
 #                   handler, driven as a learner drives it (goal: 100 ms); chapter 4's rate
-#                   limiters beside the limits library's and chapter 5's circuit breaker beside
-#                   pybreaker, as ratios
+#                   limiters beside the limits library's, chapter 5's circuit breaker beside
+#                   pybreaker and chapter 6's hash ring and jump hash beside uhashring and
+#                   jump-consistent-hash, as ratios
 #   make clean      remove build products (keeps .venv); `make distclean` removes .venv too
 
 SHELL := /bin/bash
@@ -73,6 +74,7 @@ bench: env
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/ratelimit.py
 	$(PY) benchmarks/breaker.py
+	$(PY) benchmarks/sharding.py
 
 clean:
 	rm -rf book/_build build book/_assets book/appendix/catalogue.md book/appendix/exercises.md

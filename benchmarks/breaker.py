@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from unittest import mock
 
 import pybreaker
+from timing import rate
 
 from msatheory.communication.breaker import Breaker, CircuitBreaker, RateBreaker, Time
 
@@ -111,9 +111,7 @@ def main(argv: list[str]) -> None:
     print(f"{'breaker':<40} {'admitted':>9} {'us/call':>8} {'ratio':>6}")
     reference = None
     for label, decide in rows:
-        start = time.perf_counter()
-        admitted = decide()
-        speed = n / (time.perf_counter() - start)
+        admitted, speed = rate(decide, n)
         reference = reference or speed
         print(f"{label:<40} {admitted:>9} {1e6 / speed:>8.2f} {speed / reference:>6.2f}")
 

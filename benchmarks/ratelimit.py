@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 import sys
-import time
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from unittest import mock
@@ -118,9 +117,7 @@ def main(argv: list[str]) -> None:
     print(f"{'limiter':<36} {'admitted':>9} {'decisions/s':>12} {'ratio':>6}")
     reference = None
     for label, decide in rows:
-        start = time.perf_counter()
-        admitted = decide()
-        speed = n / (time.perf_counter() - start)
+        admitted, speed = rate(decide, n)
         reference = reference or speed
         print(f"{label:<36} {admitted:>9} {speed:>12,.0f} {speed / reference:>6.2f}")
 

@@ -17,11 +17,11 @@ lookups of hashes).
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 import jump
 import uhashring  # type: ignore[import-untyped, unused-ignore]
+from timing import rate
 
 from msatheory.data.sharding import (
     HashRing,
@@ -75,9 +75,7 @@ def main(argv: list[str]) -> None:
     print(f"{'placement':<34} {'on node-0':>9} {'lookups/s':>12} {'ratio':>6}")
     peers: dict[str, float] = {}
     for label, peer, run in rows:
-        start = time.perf_counter()
-        count = run()
-        speed = n / (time.perf_counter() - start)
+        count, speed = rate(run, n)
         peers.setdefault(peer, speed)
         print(f"{label:<34} {count:>9} {speed:>12,.0f} {speed / peers[peer]:>6.2f}")
 

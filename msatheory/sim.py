@@ -44,6 +44,21 @@ class VirtualClock:
         self._now += seconds
         return self._now
 
+    def advance_to(self, time: float) -> float:
+        """Move forward to exactly ``time`` (not before now); return it. Unlike
+        ``advance(time - now)``, no rounding leaves the clock a hair past ``time``.
+
+        >>> VirtualClock(0.35).advance(1.7 - 0.35)
+        1.7000000000000002
+        >>> VirtualClock(0.35).advance_to(1.7)
+        1.7
+        """
+        if not time >= self._now:
+            raise TheoryError(f"the clock cannot move back from {self._now!r} to {time!r}: "
+                              f"time only advances")
+        self._now = float(time)
+        return self._now
+
     def __repr__(self) -> str:
         return f"VirtualClock(now={self._now:g})"
 

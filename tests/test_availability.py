@@ -106,6 +106,11 @@ def test_virtual_clock_only_advances():
         clock.advance(-1)
     with pytest.raises(TheoryError, match="time only advances"):
         clock.advance(math.nan)
+    assert clock.advance_to(9) == 9.0 and clock.now == 9.0
+    with pytest.raises(TheoryError, match=r"cannot move back from 9\.0 to 8"):
+        clock.advance_to(8)
+    with pytest.raises(TheoryError, match="time only advances"):
+        clock.advance_to(math.nan)
 
 
 def test_simulation_is_seeded_and_virtual():

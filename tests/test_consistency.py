@@ -25,6 +25,7 @@ from msatheory.data.consistency import (
     version_order,
 )
 from msatheory.data.history import History, Operation
+from msatheory.data.strategies import histories, sessions
 from msatheory.errors import TheoryError
 from msatheory.sim import seeded_rng
 
@@ -34,65 +35,6 @@ W, R = "write", "read"
 def op(process: str, kind: str, value: int | None, invoked: int, completed: int | None,
        key: str = "x") -> Operation:
     return Operation(process, kind, value, invoked, completed, key)
-
-
-# --- strategies (to move to msatheory/data/strategies.py) ---------------------------
-
-@st.composite
-def histories(draw: st.DrawFn, max_ops: int = 6, keys: Sequence[str] = ("x",),
-              processes: Sequence[str] = ("a", "b", "c"),
-              values: Sequence[int] = (1, 2)) -> History:
-    """Any history: operations at small integer times, a sixth of them never answered,
-    values that repeat; a process's operations may overlap."""
-    ops = []
-    for _ in range(draw(st.integers(0, max_ops))):
-        process = draw(st.sampled_from(processes))
-        kind = draw(st.sampled_from((W, R)))
-        key = draw(st.sampled_from(keys))
-        invoked = draw(st.integers(0, 8))
-        duration = draw(st.sampled_from((None, 0, 1, 2, 3, 4)))
-        completed = None if duration is None else invoked + duration
-        if kind == W:
-            value: int | None = draw(st.sampled_from(values))
-        elif completed is None:
-            value = None
-        else:
-            value = draw(st.sampled_from((None, *values)))
-        ops.append(Operation(process, kind, value, invoked, completed, key))
-    return History(ops)
-
-
-@st.composite
-def sessions(draw: st.DrawFn, max_ops: int = 6, keys: Sequence[str] = ("x",),
-             processes: Sequence[str] = ("a", "b", "c"),
-             values: Sequence[int] = (1, 2)) -> History:
-    """A history of well-formed clients: each process waits for an answer before its
-    next request, and a request never answered is its last."""
-    ops = []
-    clock = dict.fromkeys(processes, 0)
-    done: set[str] = set()
-    for _ in range(draw(st.integers(0, max_ops))):
-        live = [p for p in processes if p not in done]
-        if not live:
-            break
-        process = draw(st.sampled_from(live))
-        kind = draw(st.sampled_from((W, R)))
-        key = draw(st.sampled_from(keys))
-        invoked = clock[process] + draw(st.integers(0, 3))
-        duration = draw(st.sampled_from((None, 0, 1, 2, 3, 4)))
-        completed = None if duration is None else invoked + duration
-        if completed is None:
-            done.add(process)
-        else:
-            clock[process] = completed + 1
-        if kind == W:
-            value: int | None = draw(st.sampled_from(values))
-        elif completed is None:
-            value = None
-        else:
-            value = draw(st.sampled_from((None, *values)))
-        ops.append(Operation(process, kind, value, invoked, completed, key))
-    return History(ops)
 
 
 # --- brute force: every subset of unanswered writes, every permutation --------------

@@ -150,9 +150,8 @@ def test_strict_quorums_are_always_fresh(name: str, n: int, data: st.DataObject)
     r = data.draw(st.integers(1, n))
     w = data.draw(st.integers(n - r + 1, n))
     model = PRODUCTION[name]()
-    assert t_visibility(n, r, w, 0, model.write, model.ack, model.read, model.response,
-                        trials=200, seed=data.draw(st.integers(0, 2**31)),
-                        remote=model.remote) == 1.0
+    assert consistency_curve(model, n, r, w, [0], trials=200,
+                             seed=data.draw(st.integers(0, 2**31))) == (1.0,)
 
 
 def test_t_visibility_grows_with_t_and_reaches_one() -> None:

@@ -52,7 +52,7 @@ from msatheory.errors import (
     require_time,
 )
 
-__all__ = ["GCounter", "LWWRegister", "ORSet", "PNCounter", "merge_all"]
+__all__ = ["GCounter", "LWWRegister", "ORSet", "PNCounter", "merge_all", "replica_counts"]
 
 Time = int | float | Fraction
 Tag = tuple[str, int]
@@ -77,8 +77,13 @@ def merge_all(states: Iterable[L]) -> L:
     return reduce(lambda left, right: left.merge(right), items)
 
 
-def _counts(owner: str, counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-    """``counts`` as sorted (replica, count) pairs, zero counts dropped."""
+def replica_counts(owner: str, counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """``counts`` as sorted (replica, count) pairs, zero counts dropped: the state of a
+    :class:`GCounter`, or of a version vector (:class:`msatheory.data.peers.VersionVector`).
+
+    >>> replica_counts("GCounter", {"r2": 1, "r1": 0})
+    (('r2', 1),)
+    """
     if not isinstance(counts, Mapping):
         raise TheoryError(f"{owner}: counts must be a mapping of replica to count, "
                           f"not {counts!r}")
@@ -119,7 +124,7 @@ class GCounter:
     counts: tuple[tuple[str, int], ...]
 
     def __init__(self, counts: Mapping[str, int] | None = None) -> None:
-        object.__setattr__(self, "counts", _counts("GCounter", counts or {}))
+        object.__setattr__(self, "counts", replica_counts("GCounter", counts or {}))
 
     def count(self, replica: str) -> int:
         """The increments ``replica`` has made."""

@@ -213,7 +213,6 @@ def corrected_script(script: Sequence[str], *, mode: str, route: str, seed: int 
     at, written = 0.0, 0
     for operation in script:
         group.advance(at)
-        at = max(at, group.clock.now)  # the group's clock may land a rounding past ``at``
         up = {node.name: node.up for node in group.nodes()}
         alive = any(up.values())
         if operation == "write":

@@ -43,7 +43,7 @@ from statistics import fmean
 from typing import Any
 
 from msatheory.data.consistency import Judgement, check_convergence
-from msatheory.data.crdt import GCounter, LWWRegister, ORSet
+from msatheory.data.crdt import GCounter, LWWRegister, ORSet, replica_counts
 from msatheory.data.history import History, Operation
 from msatheory.errors import (
     TheoryError,
@@ -124,10 +124,7 @@ class VersionVector:
     clock: GCounter
 
     def __init__(self, counts: Mapping[str, int] | None = None) -> None:
-        try:
-            clock = GCounter(counts or {})
-        except TheoryError as error:
-            raise TheoryError(str(error).replace("GCounter", "VersionVector", 1)) from None
+        clock = GCounter(dict(replica_counts("VersionVector", counts or {})))
         object.__setattr__(self, "clock", clock)
 
     @property

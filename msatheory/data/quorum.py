@@ -344,8 +344,7 @@ def _nearest_rank(ordered: list[float], p: float) -> float:
 
 
 def t_visibility(n: int, r: int, w: int, t: float, write: Latency, ack: Latency,
-                 read: Latency, response: Latency, trials: int, seed: int, *,
-                 remote: float = 0.0) -> float:
+                 read: Latency, response: Latency, trials: int, seed: int) -> float:
     """Def 6.3.1 (数据复制), PBS t-visibility: the probability that a read starting ``t``
     ms after a write commits returns it, by Monte Carlo in the WARS model.
 
@@ -361,8 +360,6 @@ def t_visibility(n: int, r: int, w: int, t: float, write: Latency, ack: Latency,
         Independent write-then-read trials (positive).
     seed : int
         Seeds the one generator every draw comes from.
-    remote : float
-        ms added to each message to a replica outside the coordinator's datacenter.
 
     Returns
     -------
@@ -393,8 +390,7 @@ def t_visibility(n: int, r: int, w: int, t: float, write: Latency, ack: Latency,
     """
     owner = "t_visibility"
     after = require_number(owner, "t", t)
-    model = WARS("t_visibility", write, ack, read, response,
-                 remote=require_number(owner, "remote", remote))
+    model = WARS("t_visibility", write, ack, read, response)
     runs = list(_trials(owner, model, n, r, w, trials, seed))
     return sum(trial.window <= after for trial in runs) / len(runs)
 

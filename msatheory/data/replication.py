@@ -321,9 +321,9 @@ class PrimaryReplicaGroup:
         if self._pending is not None and self._pending[2] <= to:
             failed, at, when = self._pending
             self._pending = None
-            self.clock.advance(when - self.clock.now)
+            self.clock.advance_to(when)
             self._promote(failed, at)
-        self.clock.advance(to - self.clock.now)
+        self.clock.advance_to(to)
 
     def fail(self, node: str, at: float) -> None:
         """Take ``node`` down at ``at``: it receives nothing more, and if it is the

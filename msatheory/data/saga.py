@@ -623,7 +623,7 @@ def run(instances: Iterable[SagaInstance], initial: Mapping[str, Value], *,
     waiting: list[tuple[str, int, int, Generator[str | None, None, None]]] = []
     while queue:
         at, rank, n, process = heapq.heappop(queue)
-        engine.clock.advance(at - engine.clock.now)
+        engine.clock.advance_to(float(at))
         try:
             held = next(process)
         except StopIteration:
