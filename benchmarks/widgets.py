@@ -9,12 +9,13 @@ is timed too, but it is not a handler.
 
 Prints the median and the maximum per handler per explorer, with the part of the slowest
 run spent in the model's own functions (clustering and optimizing in chapter 2; traffic,
-the pipeline and the limiters in chapter 4; the breaker lab's run in chapter 5), and exits
+the pipeline and the limiters in chapter 4; the breaker lab's run in chapter 5; the
+placements, their measures and the quorum simulations in chapter 6), and exits
 with status 1 if any handler took more than the budget (100 ms).
 
     python benchmarks/widgets.py               # every explorer
     python benchmarks/widgets.py design        # one chapter: basics, design, discovery,
-                                               # gateway or communication
+                                               # gateway, communication or data
 """
 
 from __future__ import annotations
@@ -223,8 +224,55 @@ def communication() -> Session:
     return session
 
 
+def data() -> Session:
+    """Chapter 6: the sharding explorer's every scheme, the nodes slider dragged up and
+    down under each scheme, the ring's virtual nodes through their range, both changes and
+    the Zipf slider through its range; the quorum explorer's every profile, N, R and W
+    dragged through their ranges, k, and new seeds."""
+    import msatheory.interactive.data as explorers
+    from msatheory.interactive.data import QuorumExplorer, ShardingExplorer
+
+    session = Session("ShardingExplorer, QuorumExplorer (chapter 6)")
+    for name in ("_Placed", "movement", "loads", "hot_spot", "zipf_requests",
+                 "consistency_curve", "quorum_latency", "stale_probability"):
+        setattr(explorers, name, session.timed_model(getattr(explorers, name)))
+    with session.build():
+        sharding, quorum = ShardingExplorer(), QuorumExplorer()
+    for scheme in [*sharding.scheme.options[1:], sharding.scheme.options[0]]:
+        session.time("sharding: scheme dropdown",
+                     lambda v=scheme: setattr(sharding.scheme, "value", v))
+        for count in [*range(5, 11), *range(9, 1, -1), 3, 4]:
+            session.time("sharding: nodes slider",
+                         lambda v=count: setattr(sharding.nodes, "value", v))
+    vnodes = list(sharding.vnodes.options)
+    start = vnodes.index(sharding.vnodes.value)
+    for value in [*vnodes[start + 1:], *vnodes[-2::-1], *vnodes[1:start + 1]]:
+        session.time("sharding: virtual nodes slider",
+                     lambda v=value: setattr(sharding.vnodes, "value", v))
+    for change in ("remove", "add", "remove", "add"):
+        session.time("sharding: change dropdown",
+                     lambda v=change: setattr(sharding.change, "value", v))
+    for tenths in [*range(11, 21), *range(19, -1, -1), *range(1, 11)]:
+        session.time("sharding: Zipf slider",
+                     lambda v=tenths / 10: setattr(sharding.skew, "value", v))
+    for profile in [*quorum.profile.options[1:], quorum.profile.options[0]]:
+        session.time("quorum: profile dropdown",
+                     lambda v=profile: setattr(quorum.profile, "value", v))
+    for n in (4, 5, 4, 3, 2, 1, 2, 3, 4, 5):
+        session.time("quorum: N slider", lambda v=n: setattr(quorum.n, "value", v))
+    for slider in ("r", "w"):
+        for size in (2, 3, 4, 5, 4, 3, 2, 1):
+            session.time(f"quorum: {slider.upper()} slider",
+                         lambda v=size, s=slider: setattr(getattr(quorum, s), "value", v))
+    for k in (2, 3, 4, 5, 4, 3, 2, 1):
+        session.time("quorum: k slider", lambda v=k: setattr(quorum.k, "value", v))
+    for seed in [*range(1, 6), 0]:
+        session.time("quorum: seed", lambda v=seed: setattr(quorum.seed, "value", v))
+    return session
+
+
 CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway,
-            "communication": communication}
+            "communication": communication, "data": data}
 
 
 def main(argv: list[str]) -> int:

@@ -52,8 +52,11 @@ class TheoryError(ValueError):
 
 
 def _a(noun: str) -> str:
-    """``noun`` with its indefinite article: "a Service", "an Instance"."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    """``noun`` with its indefinite article: "a Service", "an Instance", and, where the
+    name opens with letters read one by one, "an LWWRegister", "a GCounter"."""
+    spelled = noun[1:2].isupper() and not noun.isupper()
+    sounds_vowel = noun[:1].upper() in ("AEFHILMNORSX" if spelled else "AEIOU")
+    return f"{'an' if sounds_vowel else 'a'} {noun}"
 
 
 def _is_real(value: object) -> TypeGuard[int | float]:

@@ -238,7 +238,7 @@ def test_pn_counter_goes_down_as_well_as_up() -> None:
     (lambda: LWWRegister("v", -1, "a"), "LWWRegister: timestamp must be a non-negative"),
     (lambda: LWWRegister(None, 3, "a"), "LWWRegister: a write must write a value"),
     (lambda: LWWRegister("v", 3, ""), "LWWRegister: replica must be a non-empty string"),
-    (lambda: LWWRegister().merge("v"), "LWWRegister.merge: other must be a LWWRegister"),  # type: ignore[arg-type]
+    (lambda: LWWRegister().merge("v"), "LWWRegister.merge: other must be an LWWRegister"),  # type: ignore[arg-type]
     (lambda: merge_all([]), "merge_all: states must hold at least one state"),
 ])
 def test_bad_inputs_raise_theory_errors(make: Callable[[], object], message: str) -> None:

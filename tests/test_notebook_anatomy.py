@@ -31,6 +31,23 @@ GLOSSARY = {
     "granularity": (r"\bgranularity\b", r"\*\*granularity\*\*"),
     "single point of failure": (r"single\s+points?\s+of\s+failure",
                                 r"\*\*single\s+point\s+of\s+failure\*\*"),
+    "Zipf's law": (r"\bZipf", r"\*\*Zipf's\s+law\*\*"),
+    "imbalance": (r"\bimbalance\b", r"\*\*imbalance\*\*"),
+    "salted key": (r"\bsalted\s+keys?\b", r"\*\*salted\s+keys?\*\*"),
+    "range sharding": (r"\b[Rr]ange\s+sharding\b", r"\*\*[Rr]ange\s+sharding\*\*"),
+    "cross-shard weight": (r"\bcross-shard\s+weight\b", r"\*\*cross-shard\s+weight\*\*"),
+    "sequential consistency": (r"\b[Ss]equential\s+consistency\b",
+                               r"\*\*[Ss]equential\s+consistency\*\*"),
+    "session guarantee": (r"\bsession\s+guarantees?\b", r"\*\*session\s+guarantees?\*\*"),
+    "read your writes": (r"\bread\s+your\s+writes\b", r"\*\*read\s+your\s+writes\*\*"),
+    "k-staleness": (r"\bk-staleness\b", r"\*\*k-staleness\*\*"),
+    "t-visibility": (r"\bt-visibility\b", r"\*\*t-visibility\*\*"),
+    "sticky read": (r"\bsticky\s+reads?\b", r"\*\*sticky\s+reads?\*\*"),
+    "anti-entropy": (r"\banti-entropy\b", r"\*\*anti-entropy\*\*"),
+    "last writer wins": (r"\b[Ll]ast\s+writer\s+wins\b", r"\*\*[Ll]ast\s+writer\s+wins\*\*"),
+    "compensating transaction": (r"\bcompensating\s+transactions?\b",
+                                 r"\*\*compensating\s+transactions?\*\*"),
+    "pivot": (r"\bpivot\b", r"\*\*pivot\*\*"),
 }
 
 

@@ -67,6 +67,16 @@ SURFACES = {
         "check_timeout_inversion", "check_unguarded_calls", "compatibility", "deadline_trace",
         "delivery_probability", "order_flow", "queue_outage", "retry_safe", "synchronous_chain",
     },
+    "msatheory.data": {
+        "CHECKS", "ERRATA", "STUBS", "GCounter", "HashRing", "History", "JumpHash", "LWWRegister",
+        "ModN", "ORSet", "Operation", "PNCounter", "Placement", "PrimaryReplicaGroup",
+        "RangeSharding", "Rendezvous", "ReplicatedRegister", "Saga", "VersionVector",
+        "VerticalSplit", "best_split", "check_convergence", "check_linearizable",
+        "check_monotonic_reads", "check_read_your_writes", "check_replication",
+        "check_semantic_atomicity", "check_sequential", "failover_loss", "find_dirty_reads",
+        "horizontal_shards", "jump_hash", "moved_fraction_mod_n", "stale_probability",
+        "t_visibility",
+    },
     "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {
         "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",

@@ -51,10 +51,10 @@ def test_get_names_what_is_wrong():
 
 
 def test_statement_references_and_labels():
-    s = theory.get("def", "6.1.1")
+    s = theory.get("def", "7.2.1")
     assert (s.ref, s.ref_zh, s.label, s.chapter) == (
-        "Def 6.1.1", "定义 6.1.1", "definition-6-1-1", 6)
-    with pytest.raises(TheoryError, match=r"Def 6\.1\.1 has no encoding: its chapter is not "):
+        "Def 7.2.1", "定义 7.2.1", "definition-7-2-1", 7)
+    with pytest.raises(TheoryError, match=r"Def 7\.2\.1 has no encoding: its chapter is not "):
         s.encoded_by()
 
 
@@ -123,6 +123,7 @@ def test_each_erratum_is_written_the_same_way(erratum):
     assert callable(_resolves(erratum.corrected_by))
     shown = render.source(erratum.breaks)
     assert shown.startswith(f"def {erratum.breaks.__name__}(") and '"""Property: ' in shown
+    assert erratum.stated().startswith("Property: ") and "\n" not in erratum.stated()
 
 
 @pytest.mark.parametrize("stub", theory.stubs(), ids=lambda s: s.key)
@@ -140,7 +141,7 @@ def test_statements_are_literal_and_every_interpretation_is_marked_ours():
         "A microservice is a quadruple")  # 微服务是一个四元组, not "a microservice system"
     assert "does not affect the whole system" in theory.get(Kind.FEATURE, "1.2.3").statement
     read = [s for s in theory.catalogue() if s.reading]
-    assert len(read) == 13 and all(s.reading.startswith("Ours: ") for s in read)
+    assert len(read) == 16 and all(s.reading.startswith("Ours: ") for s in read)
     assert all(s.reading.endswith(".") and s.statement.endswith(".") for s in read)
 
 
@@ -149,7 +150,7 @@ def test_text_table_lists_every_statement(capsys):
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if re.match(r"^[A-Z][a-z]+ \d\.\d\.\d ", line)]
     assert len(rows) == 59
-    assert out.rstrip().endswith("59 statements; 37 encoded, 37 taught.")
+    assert out.rstrip().endswith("59 statements; 46 encoded, 46 taught.")
     assert out == text_table(theory.catalogue()) + "\n"
 
 

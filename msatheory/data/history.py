@@ -74,8 +74,8 @@ class Operation:
 
 
 class History:
-    """The operations clients invoked on a store, ordered by invocation time (ties keep
-    the given order).
+    """Def 6.1.1 (数据一致性): the operations clients invoked on a store, ordered by
+    invocation time (ties keep the given order); the consistency checkers judge it.
 
     >>> h = History([Operation("a", "write", 1, 0, 1), Operation("b", "read", 1, 2, 3)])
     >>> len(h), h.keys, h.processes

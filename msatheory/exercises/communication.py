@@ -60,6 +60,7 @@ from msatheory.exercises.exercise import (
     takes,
     violated,
 )
+from msatheory.exercises.symbolic import differs, shown_value, symbols_of, value_at
 from msatheory.sim import seeded_rng
 from msatheory.theory.render import counted
 
@@ -433,12 +434,8 @@ POINTS = st.tuples(st.integers(0, 10), st.integers(1, 8)).map(
 SYMBOLIC_ATTEMPTS = range(1, 13)
 
 
-def _symbols(expression: sp.Expr) -> dict[str, sp.Symbol]:
-    return {symbol.name: symbol for symbol in expression.free_symbols}
-
-
 def _delivery_shape(answer: sp.Expr) -> Failure | None:
-    names = set(_symbols(answer))
+    names = set(symbols_of(answer))
     if not names <= {"p", "k"}:
         return Failure(f"expected an expression in p and k, found the symbols "
                        f"{', '.join(sorted(names)) or 'none'}")
@@ -446,29 +443,12 @@ def _delivery_shape(answer: sp.Expr) -> Failure | None:
 
 
 def _at(answer: sp.Expr, p: object, k: int) -> sp.Expr:
-    symbols = _symbols(answer)
-    values = {symbols[name]: value for name, value in (("p", sp.Rational(p)), ("k", k))
-              if name in symbols}
-    return sp.sympify(answer).subs(values).doit()
-
-
-def _differs(value: sp.Expr, expected: Fraction | float) -> bool:
-    if value.is_Rational:
-        return bool(value != sp.Rational(expected))
-    if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        return True
-    return bool(abs(complex(value) - float(expected)) > 1e-12)
-
-
-def _shown_value(value: sp.Expr) -> str:
-    if value.is_Rational:
-        return str(value)
-    return f"about {complex(value).real:.6g}" if value.is_number else str(value)
+    return value_at(answer, {"p": sp.Rational(p), "k": k})
 
 
 def _delivery_points(answer: sp.Expr) -> Failure | None:
     point = first_counterexample(
-        POINTS, lambda pk: _differs(_at(answer, *pk), delivery_probability(*pk)))
+        POINTS, lambda pk: differs(_at(answer, *pk), delivery_probability(*pk)))
     if point is None:
         return None
     p, k = point
@@ -479,11 +459,11 @@ def _delivery_points(answer: sp.Expr) -> Failure | None:
     return Failure("your expression is not the delivery probability",
                    f"p = {p}, k = {k}",
                    f"{expected}, as delivery_probability({p}, {k}) gives",
-                   _shown_value(value) + above)
+                   shown_value(value) + above)
 
 
 def _delivery_symbolic(answer: sp.Expr) -> Failure | None:
-    symbols = _symbols(answer)
+    symbols = symbols_of(answer)
     p = symbols.get("p", sp.Symbol("p"))
     for k in SYMBOLIC_ATTEMPTS:
         given = sp.sympify(answer).subs({symbols["k"]: k} if "k" in symbols else {}).doit()

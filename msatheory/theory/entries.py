@@ -17,6 +17,8 @@ GATEWAY = "notebooks/04a_the_front_door.ipynb"
 BEHIND = "notebooks/04b_limits_caches_fan_out.ipynb"
 CALLS = "notebooks/05a_calls_queues_events.ipynb"
 FAILING = "notebooks/05b_when_calls_fail.ipynb"
+SHARDING = "notebooks/06a_sharding.ipynb"
+REPLICAS = "notebooks/06b_replicas_and_consistency.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -550,6 +552,13 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="数据一致性",
         statement="Data consistency is the consistency of data state in a distributed system.",
         statement_zh="数据一致性是分布式系统中数据状态的一致性。",
+        encoding="msatheory.data.History",
+        notebook=REPLICAS,
+        reading=(
+            "Ours: consistency is judged on a history of reads and writes against a model "
+            "(linearizable, sequential, read-your-writes, monotonic reads), with a witness "
+            "when the history breaks it; a state alone cannot show it."
+        ),
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -561,6 +570,8 @@ STATEMENTS: tuple[Statement, ...] = (
             "consistent state."
         ),
         statement_zh="允许临时不一致，但最终会收敛到一致状态。",
+        encoding="msatheory.data.check_convergence",
+        notebook=REPLICAS,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -569,6 +580,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="强一致性",
         statement="All nodes must see the same data state.",
         statement_zh="要求所有节点看到相同的数据状态。",
+        encoding="msatheory.data.check_linearizable",
+        notebook=REPLICAS,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -577,6 +590,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="数据分片",
         statement="Data sharding is distributing data over several storage nodes.",
         statement_zh="数据分片是将数据分布到多个存储节点。",
+        encoding="msatheory.data.Placement",
+        notebook=SHARDING,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -585,6 +600,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="水平分片",
         statement="Split data by rows: different rows are stored on different nodes.",
         statement_zh="按行分割数据，不同行存储在不同节点。",
+        encoding="msatheory.data.horizontal_shards",
+        notebook=SHARDING,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -593,6 +610,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="垂直分片",
         statement="Split data by columns: different columns are stored on different nodes.",
         statement_zh="按列分割数据，不同列存储在不同节点。",
+        encoding="msatheory.data.VerticalSplit",
+        notebook=SHARDING,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -601,6 +620,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="数据复制",
         statement="Data replication is copying data to several nodes.",
         statement_zh="数据复制是将数据复制到多个节点。",
+        encoding="msatheory.data.check_replication",
+        notebook=REPLICAS,
+        reading=(
+            "Ours: a single copy is a fact to report, not a violation; msatheory check "
+            "reports each data store's copies and fails only settings that cannot work."
+        ),
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -609,6 +634,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="主从复制",
         statement="One primary node and several replica nodes.",
         statement_zh="一个主节点，多个从节点。",
+        encoding="msatheory.data.PrimaryReplicaGroup",
+        notebook=REPLICAS,
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -617,6 +644,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="对等复制",
         statement="All nodes have equal standing.",
         statement_zh="所有节点地位平等。",
+        encoding="msatheory.data.VersionVector",
+        notebook=REPLICAS,
+        reading=(
+            "Ours: equal standing means every replica accepts writes, so concurrent writes "
+            "must be detected (version vectors) or merged (CRDTs), not overwritten by a clock."
+        ),
     ),
     # 7.0 部署与运维理论 -- deployment and operations
     Statement(

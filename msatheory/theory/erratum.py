@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +80,11 @@ class Erratum(Generic[T]):
     verify_corrected: Callable[[], bool]
     corrected_by: str
     settings: settings = SEARCH
+
+    def stated(self) -> str:
+        """The property the port as written breaks, in the words of the first paragraph
+        of ``breaks``' docstring, on one line."""
+        return " ".join((inspect.getdoc(self.breaks) or "").split("\n\n")[0].split())
 
     def find(self) -> T:
         """The smallest input the search finds on which the port as written breaks."""

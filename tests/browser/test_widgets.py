@@ -1,4 +1,4 @@
-"""The five explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
+"""The chapters' explorers in JupyterLab on a 1366x768 laptop screen: what a learner sees.
 
 A notebook written here builds each chapter's explorer as its chapter does (so the test
 does not depend on the chapters' other cells). JupyterLab runs it in a 1366x768 window;
@@ -11,7 +11,9 @@ the test then measures and operates each explorer:
 * chapter 3's tiles read at WCAG AA contrast as the browser paints them, a restarted
   instance says when it is up, and another detector keeps the time;
 * chapter 4's policy order, burst and seed controls redraw the fate table, the summary
-  and the figure, and the status cells read at WCAG AA contrast as painted.
+  and the figure, and the status cells read at WCAG AA contrast as painted;
+* chapter 6's scheme, change and quorum sliders redraw the figure and the report, which
+  says what the same explorer says in-process.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from msatheory.basics.model import Architecture, Service
 from msatheory.design.examples import shop_monolith
 from msatheory.interactive.basics import BlastRadiusExplorer
 from msatheory.interactive.communication import BreakerExplorer
+from msatheory.interactive.data import QuorumExplorer, ShardingExplorer
 from msatheory.interactive.design import GranularityExplorer
 from msatheory.interactive.discovery import RegistryExplorer
 from msatheory.interactive.gateway import GatewayExplorer
@@ -63,6 +66,8 @@ EXPLORERS = {
                   'explorer.crash("orders-2")\nexplorer.advance(30)\nexplorer'),
     "chapter 4": "GatewayExplorer()",
     "chapter 5": "BreakerExplorer()",
+    "chapter 6 (sharding)": "ShardingExplorer()",
+    "chapter 6 (quorum)": "QuorumExplorer()",
 }
 
 
@@ -258,4 +263,49 @@ def test_chapter_4_controls_redraw_the_fates_and_the_limiters(screen, lab: Lab) 
         assert ratio >= 4.5, f"{outcome}: {colour} on {background} reads at {ratio:.2f}:1"
     size = measure(cell)
     assert size["height"] <= TALLEST, f"chapter 4 is {size['height']:.0f} px tall: {size}"
+    assert not errors(screen), "\n".join(errors(screen))
+
+
+def slider(cell, label: str):
+    return cell.locator(".widget-slider").filter(has_text=label).locator(".noUi-handle").first
+
+
+def test_chapter_6_controls_redraw_the_placement_and_the_quorum(screen, lab: Lab) -> None:
+    from msatheory.interactive.data import QuorumExplorer, ShardingExplorer
+
+    run_all(screen, lab)
+    cells = explorer_cells(screen)
+    cell = cells["chapter 6 (sharding)"]
+    cell.scroll_into_view_if_needed()
+    wait_for_text(screen, cell, "(minimal)")
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").first.select_option(label="mod N")
+    wait_for_text(screen, cell, "(not minimal)")
+    wait_for_new_figure(screen, cell, before)
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").nth(1).select_option(label="remove the last node")
+    wait_for_text(screen, cell, "4 -> 3 nodes, node-3 leaves")
+    wait_for_new_figure(screen, cell, before)
+    for line in ShardingExplorer("mod N", change="remove").describe().splitlines():
+        wait_for_text(screen, cell, line)
+    assert measure(cell)["height"] <= TALLEST
+
+    cell = cells["chapter 6 (quorum)"]
+    cell.scroll_into_view_if_needed()
+    wait_for_text(screen, cell, "partial quorum, R + W = 2 <= N")
+    before = figure_source(cell)
+    slider(cell, "W (write)").focus()
+    screen.keyboard.press("ArrowRight")
+    wait_for_text(screen, cell, "partial quorum, R + W = 3 <= N")
+    screen.keyboard.press("ArrowRight")
+    wait_for_text(screen, cell, "strict quorum, R + W = 4 > N")
+    wait_for_new_figure(screen, cell, before)
+    for line in QuorumExplorer(w=3).describe().splitlines():
+        wait_for_text(screen, cell, line)
+    slider(cell, "N (replicas)").focus()
+    screen.keyboard.press("ArrowLeft")
+    screen.keyboard.press("ArrowLeft")
+    wait_for_text(screen, cell, "N = 1, R = 1, W = 1: strict quorum")  # R and W follow N
+    size = measure(cell)
+    assert size["height"] <= TALLEST, f"chapter 6 is {size['height']:.0f} px tall: {size}"
     assert not errors(screen), "\n".join(errors(screen))
