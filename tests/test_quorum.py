@@ -23,6 +23,7 @@ from msatheory.data.quorum import (
     lnkd_disk,
     lnkd_ssd,
     mixture,
+    overlapping_reads,
     pareto,
     quorum_latency,
     stale_probability,
@@ -314,16 +315,8 @@ def test_strict_quorums_one_operation_at_a_time_are_linearizable(
 
 
 def _new_old_inversion(seed: int) -> History | None:
-    """Strict quorums (N = 3, R = W = 2), no read repair: alice's write lands on one replica
-    first; bob's quorum includes it, carol's (started after bob was answered) does not."""
-    fast_or_slow = mixture(0.5, constant(1.0), constant(100.0))
-    model = WARS("one slow link", fast_or_slow, constant(1.0), constant(0.5), exponential(1.0))
-    register = ReplicatedRegister(3, 2, 2, model, seed=seed)
-    register.write("alice", 1)
-    register.advance(1.0)
-    register.advance(register.read("bob") - 1.0 + 0.01)
-    register.read("carol")
-    history = register.history
+    """Bob reads alice's 1 while her write is pending; carol, after him, the initial value."""
+    history = overlapping_reads(seed)
     bob, carol = history.of("bob")[0], history.of("carol")[0]
     alice = history.of("alice")[0]
     inverted = bob.value == 1 and carol.value is None and bob.precedes(carol)

@@ -68,6 +68,8 @@ __all__ = [
     "lnkd_disk",
     "lnkd_ssd",
     "mixture",
+    "one_slow_link",
+    "overlapping_reads",
     "pareto",
     "quorum_latency",
     "stale_probability",
@@ -626,3 +628,33 @@ class ReplicatedRegister:
     def __repr__(self) -> str:
         return (f"ReplicatedRegister(n={self.n}, r={self.r}, w={self.w}, "
                 f"model={self.model.name!r}, seed={self.seed}, now={self.clock.now:g})")
+
+
+def one_slow_link() -> WARS:
+    """A latency model in which each write message is fast (1 ms) or, one time in two,
+    100 ms slow: a write can reach one replica long before another."""
+    return WARS("one slow link", mixture(0.5, constant(1.0), constant(100.0)),
+                constant(1.0), constant(0.5), exponential(1.0))
+
+
+def overlapping_reads(seed: int) -> History:
+    """Strategy 6.1.2 (强一致性) against strict quorums: N = 3, R = W = 2 under
+    :func:`one_slow_link`, with no write-back phase in reads. Alice writes 1; bob reads
+    1 ms into her write; carol reads once bob is answered.
+
+    On some seeds bob's quorum holds the replica alice's write reached first and carol's
+    does not: bob reads 1, then carol the initial value, a history no single copy can
+    produce (``check_linearizable`` rejects it). Attiya, Bar-Noy and Dolev (JACM 42(1),
+    1995) add a write-back phase to reads for this reason.
+
+    >>> from msatheory.data.consistency import check_linearizable
+    >>> next(s for s in range(100) if not check_linearizable(overlapping_reads(s)).holds)
+    21
+    """
+    register = ReplicatedRegister(3, 2, 2, one_slow_link(), seed=require_seed(
+        "overlapping_reads", seed))
+    register.write("alice", 1)
+    register.advance(1.0)
+    register.advance(register.read("bob") - register.clock.now + 0.01)
+    register.read("carol")
+    return register.history

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
@@ -18,8 +18,12 @@ T = TypeVar("T")
 
 #: Reproducible search: no example database, a fixed derandomised seed (run it inside
 #: :func:`reproducible`).
+#: The search for a counterexample: reproducible, nothing remembered between runs, and no
+#: explain phase (it annotates a failing test's report; a search for one example would
+#: pay for it five times over and gain nothing).
 SEARCH = settings(
-    database=None, derandomize=True, max_examples=300, suppress_health_check=list(HealthCheck)
+    database=None, derandomize=True, max_examples=300, suppress_health_check=list(HealthCheck),
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
 )
 
 
