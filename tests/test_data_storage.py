@@ -26,7 +26,8 @@ from msatheory.data.storage import (
 from msatheory.errors import TheoryError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "examples"
-needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="no /work/shared/examples")
+needs_shared = pytest.mark.skipif(not SHARED.exists(),
+                                  reason=f"the third-party examples are not at {SHARED}")
 
 
 def compose(text: str):
