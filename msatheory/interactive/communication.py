@@ -25,7 +25,7 @@ from msatheory.communication.lab import (
     profile,
     run,
 )
-from msatheory.errors import TheoryError, require_fraction
+from msatheory.errors import require_fraction
 from msatheory.interactive.explorer import (
     Explorer,
     beside,
@@ -121,16 +121,11 @@ class BreakerExplorer(Explorer):
         a control's range or choices raises a :class:`TheoryError` naming what is
         allowed, and nothing moves.
         """
-        unknown = sorted(set(values) - set(self.CONTROLS))
-        if unknown:
-            raise TheoryError(f"BreakerExplorer has no control {unknown[0]!r} (its "
-                              f"controls: {', '.join(self.CONTROLS)})")
-        state = dict(zip(self.CONTROLS, self._key(), strict=True))
+        state = self.controls_after(values)
         if "profile" in values:
             preset = PROFILES[choice(_OWNER, "profile", values["profile"], tuple(PROFILES))]
             state |= {"failure_rate": preset.failure_rate,
-                      "latency_ms": round(preset.latency_ms)}
-        state |= values
+                      "latency_ms": round(preset.latency_ms)} | values
         name = choice(_OWNER, "profile", state["profile"], tuple(PROFILES))
         share = require_fraction(_OWNER, "failure_rate", state["failure_rate"])
         latency = whole(_OWNER, "latency_ms", state["latency_ms"], *_LATENCY)

@@ -124,14 +124,6 @@ def _row(width: int = 330) -> dict[str, object]:
     return {"style": {"description_width": "90px"}, "layout": widgets.Layout(width=f"{width}px")}
 
 
-def _unknown(owner: str, controls: Iterable[str], values: dict[str, object]) -> None:
-    names = tuple(controls)
-    unknown = sorted(set(values) - set(names))
-    if unknown:
-        raise TheoryError(f"{owner} has no control {unknown[0]!r} (its controls: "
-                          f"{', '.join(names)})")
-
-
 def _lines(text: str) -> str:
     return report_html("<p class='msa-summary'>"
                        + "<br>".join(html.escape(line) for line in text.splitlines()) + "</p>")
@@ -227,8 +219,7 @@ class ShardingExplorer(Explorer):
         a :class:`TheoryError` naming what is allowed, and nothing moves.
         """
         owner = "ShardingExplorer"
-        _unknown(owner, self.CONTROLS, values)
-        state = dict(zip(self.CONTROLS, self._key(), strict=True)) | values
+        state = self.controls_after(values)
         scheme = choice(owner, "scheme", state["scheme"], tuple(SCHEMES))
         count = whole(owner, "nodes", state["nodes"], *_NODES)
         vnodes = state["vnodes"]
@@ -373,8 +364,7 @@ class QuorumExplorer(Explorer):
         a :class:`TheoryError` naming what is allowed, and nothing moves.
         """
         owner = "QuorumExplorer"
-        _unknown(owner, self.CONTROLS, values)
-        state = dict(zip(self.CONTROLS, self._key(), strict=True)) | values
+        state = self.controls_after(values)
         profile = choice(owner, "profile", state["profile"], tuple(PRODUCTION))
         n = whole(owner, "n", state["n"], *_REPLICAS)
         for quorum in ("r", "w"):

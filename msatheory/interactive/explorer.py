@@ -23,6 +23,20 @@ class Explorer:
     (stable across runs, so strict nbval can compare it)."""
 
     widget: widgets.Widget
+    #: The names :meth:`set` accepts, in the order of the explorer's ``_key()``.
+    CONTROLS: tuple[str, ...] = ()
+
+    def _key(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def controls_after(self, values: dict[str, object]) -> dict[str, object]:
+        """Every control's value once ``values`` are applied; a name that is not a control
+        raises a :class:`TheoryError` listing the controls."""
+        unknown = sorted(set(values) - set(self.CONTROLS))
+        if unknown:
+            raise TheoryError(f"{type(self).__name__} has no control {unknown[0]!r} (its "
+                              f"controls: {', '.join(self.CONTROLS)})")
+        return dict(zip(self.CONTROLS, self._key(), strict=True)) | values
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)

@@ -164,11 +164,7 @@ class GatewayExplorer(Explorer):
         Names are :attr:`CONTROLS`. A value outside a control's range or choices raises
         a :class:`TheoryError` naming what is allowed, and nothing moves.
         """
-        unknown = sorted(set(values) - set(self.CONTROLS))
-        if unknown:
-            raise TheoryError(f"GatewayExplorer has no control {unknown[0]!r} (its "
-                              f"controls: {', '.join(self.CONTROLS)})")
-        state = dict(zip(self.CONTROLS, self._key(), strict=True)) | values
+        state = self.controls_after(values)
         seed = whole(_OWNER, "seed", state["seed"], 0, self.seed.max)
         limit = whole(_OWNER, "limit", state["limit"], *_LIMITS)
         window = whole(_OWNER, "window", state["window"], *_WINDOWS)
