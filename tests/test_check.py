@@ -395,7 +395,7 @@ def test_the_report_runs_every_chapter_s_checks_in_order_on_their_own_statements
         verdicts = check_system(system).verdicts
         assert [v.statement for v in verdicts] == [c.statement for c in ran]
     on_clusters = [c for c in theory.checks()  # what only clusters and deployments have
-                   if {"routing", "resilience", "storage"} & set(c.needs)]
+                   if {"routing", "resilience", "storage", "rollouts"} & set(c.needs)]
     assert len(check_system(with_design).verdicts) == len(theory.checks()) - len(on_clusters)
     assert len(check_system(with_design).verdicts) == 13
     on_stores = sum("storage" in c.needs for c in theory.checks())  # its data stores' copies

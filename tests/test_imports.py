@@ -16,10 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("msatheory.theory", "msatheory.basics", "msatheory.design",
-            "msatheory.discovery", "msatheory.gateway")
+            "msatheory.discovery", "msatheory.gateway", "msatheory.communication",
+            "msatheory.data", "msatheory.deployment")
 #: Libraries `msatheory check` of a valid file never needs (jsonschema: only for mistakes).
 HEAVY = ("sympy", "hypothesis", "matplotlib", "ipywidgets", "simpy", "jsonschema", "numpy",
-         "IPython")
+         "IPython", "scipy", "opentelemetry")
 
 
 def fresh(code: str) -> object:

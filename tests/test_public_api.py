@@ -77,6 +77,15 @@ SURFACES = {
         "horizontal_shards", "jump_hash", "moved_fraction_mod_n", "stale_probability",
         "t_visibility",
     },
+    "msatheory.deployment": {
+        "CHECKS", "ERRATA", "STUBS", "SLO", "AlertRule", "Counter", "Deployment", "Gauge",
+        "Histogram", "JudgeCheck", "Judgement", "LogRecord", "ReleaseReport", "Service",
+        "ServiceMetrics", "ThresholdCheck", "Version", "argo", "blue_green", "budget_consumed",
+        "burn_rate", "check_alert_rules", "check_budgets", "check_rollouts", "collect_logs",
+        "critical_path", "export_traces", "flagger", "histogram_quantile", "load_rules",
+        "mann_whitney", "read_rollouts", "red", "rollout_bounds", "span_tree",
+        "time_to_exhaustion", "use",
+    },
     "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {
         "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",

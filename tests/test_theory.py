@@ -54,8 +54,9 @@ def test_statement_references_and_labels():
     s = theory.get("def", "7.2.1")
     assert (s.ref, s.ref_zh, s.label, s.chapter) == (
         "Def 7.2.1", "定义 7.2.1", "definition-7-2-1", 7)
-    with pytest.raises(TheoryError, match=r"Def 7\.2\.1 has no encoding: its chapter is not "):
-        s.encoded_by()
+    unencoded = theory.get("pattern", "8.1.1")
+    with pytest.raises(TheoryError, match=r"Pattern 8\.1\.1 has no encoding: its chapter is not "):
+        unencoded.encoded_by()
 
 
 ENCODED = [s for s in theory.catalogue() if s.encoding]

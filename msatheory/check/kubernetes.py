@@ -41,7 +41,11 @@ and their calls.
   route cannot express (a regular expression, an ``ImplementationSpecific`` path, a header
   match) is a finding;
 * each data store's instances (the replicas of the workloads behind it) and replication
-  settings become its ``storage`` (Def 6.3.1, :func:`~msatheory.check.inference.storage_of`).
+  settings become its ``storage`` (Def 6.3.1, :func:`~msatheory.check.inference.storage_of`);
+* each Deployment's, StatefulSet's and DaemonSet's update strategy, replicas (a
+  HorizontalPodAutoscaler's ``minReplicas`` where one scales it) and readiness probes, and
+  each PodDisruptionBudget, become the system's ``rollouts`` (Strategy 7.1.3,
+  :func:`~msatheory.deployment.manifests.read_rollouts`).
 """
 
 from __future__ import annotations
@@ -67,6 +71,15 @@ from msatheory.communication.istio import (
     read_destinationrule,
     read_virtualservice,
 )
+from msatheory.deployment.manifests import (
+    Autoscaler,
+    DisruptionBudget,
+    Rollouts,
+    Selector,
+    Workload,
+    Written,
+    read_rollouts,
+)
 from msatheory.errors import TheoryError
 from msatheory.gateway.ingress import (
     NOT_MODELLED,
@@ -89,7 +102,8 @@ WORKLOAD_KINDS = {"Deployment": True, "StatefulSet": True, "DaemonSet": True,
 APP_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
 _ISTIO_KINDS = ("VirtualService", "DestinationRule")
 _READ_KINDS = frozenset({*WORKLOAD_KINDS, "Service", "Ingress", "HTTPRoute", "ConfigMap",
-                         "Secret", *_ISTIO_KINDS})
+                         "Secret", *_ISTIO_KINDS, "PodDisruptionBudget",
+                         "HorizontalPodAutoscaler"})
 _EXPOSING_TYPES = frozenset({"NodePort", "LoadBalancer"})
 _DEFAULT = "default"
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
@@ -214,7 +228,8 @@ def _import(source: Source) -> tuple[System, Routing | None]:
     system = system_from_document(document, source.name, "kubernetes", found.inferred,
                                   findings, {u.name: u.deployed for u in units})
     return replace(system, routing=routing, resilience=resilience,
-                   storage=storage_of(units, resolver)), routing
+                   storage=storage_of(units, resolver),
+                   rollouts=_rollouts(objects, workloads)), routing
 
 
 # -- objects ----------------------------------------------------------------------------------
@@ -668,6 +683,101 @@ def _pod(o: _Object) -> tuple[Location, dict]:
 def _entry(workloads: list[_Workload]) -> bool:
     """Whether the workloads run an ingress controller or gateway proxy."""
     return any(gateway_image(repository(w.image)) for w in workloads)
+
+
+# -- rollouts and disruption budgets ----------------------------------------------------------
+
+
+def _rollouts(objects: list[_Object], workloads: list[_Workload]) -> Rollouts | None:
+    """The rollouts of the workloads and the PodDisruptionBudgets over them (Strategy
+    7.1.3); None when there is neither."""
+    autoscalers = [a for o in objects if o.kind == "HorizontalPodAutoscaler"
+                   if (a := _autoscaler(o)) is not None]
+    budgets = [_budget(o) for o in objects if o.kind == "PodDisruptionBudget"]
+    return read_rollouts([_rollout(w) for w in workloads], autoscalers, budgets)
+
+
+def _written(o: _Object, body: dict, key: str, *steps: str) -> Written:
+    """Field ``key`` of ``body`` (at ``steps`` under the object) as written: a count stays
+    a number and anything else single is its text, so a malformed value is reported,
+    not refused here; a mapping or list is an error naming its place."""
+    value = body.get(key)
+    path = o.at(*steps, key)
+    if value is None:
+        return Written(None, o.place(*steps, key) if key in body else "")
+    if not (isinstance(value, int) and not isinstance(value, bool)):
+        value = o.read.scalar(value, path)
+    return Written(value, o.read.place(path))
+
+
+def _rollout(w: _Workload) -> Workload:
+    """What a workload's manifest says about its rollout."""
+    o = w.object
+    spec = o.read.mapping(o.body.get("spec"), o.at("spec"))
+    key = "strategy" if o.kind == "Deployment" else "updateStrategy"
+    section = o.read.mapping(spec.get(key), o.at("spec", key))
+    rolling = o.read.mapping(section.get("rollingUpdate"), o.at("spec", key, "rollingUpdate"))
+    at = ("spec", key, "rollingUpdate")
+    pod_at, pod = _pod(o)
+    containers = _containers(o.read, pod, pod_at, "containers")
+    names = [o.read.text(c.get("name"), (*path, "name")) or str(path[-1])
+             for path, c in containers]
+    probed = tuple(n for n, (_, c) in zip(names, containers, strict=True)
+                   if c.get("readinessProbe") is not None)
+    replicas = (Written(w.replicas, o.place("spec", "replicas"))
+                if spec.get("replicas") is not None else Written())
+    return Workload(o.kind, o.name, o.namespace, o.place("metadata", "name"), w.labels,
+                    replicas=replicas, strategy=_written(o, section, "type", "spec", key),
+                    rolling=(Written(True, o.place(*at)) if section.get("rollingUpdate")
+                             is not None else Written()),
+                    max_surge=_written(o, rolling, "maxSurge", *at),
+                    max_unavailable=_written(o, rolling, "maxUnavailable", *at),
+                    containers=tuple(names), readiness=probed,
+                    containers_place=o.read.place((*pod_at, "containers")))
+
+
+def _autoscaler(o: _Object) -> Autoscaler | None:
+    """The workload a HorizontalPodAutoscaler scales, and its ``minReplicas`` (default
+    1); None when it names no target."""
+    read = o.read
+    spec = read.mapping(o.body.get("spec"), o.at("spec"))
+    target = read.mapping(spec.get("scaleTargetRef"), o.at("spec", "scaleTargetRef"))
+    if target.get("kind") is None or target.get("name") is None:
+        return None
+    least = spec.get("minReplicas")
+    return Autoscaler(o.name, o.namespace,
+                      read.name(target["kind"], o.at("spec", "scaleTargetRef", "kind")),
+                      read.name(target["name"], o.at("spec", "scaleTargetRef", "name")),
+                      1 if least is None else read.count(least, o.at("spec", "minReplicas")),
+                      o.place("spec", "minReplicas") if least is not None
+                      else o.place("metadata", "name"))
+
+
+def _budget(o: _Object) -> DisruptionBudget:
+    """A PodDisruptionBudget as written."""
+    read = o.read
+    spec = read.mapping(o.body.get("spec"), o.at("spec"))
+    selector = None
+    if spec.get("selector") is not None:
+        at: Location = o.at("spec", "selector")
+        raw = read.mapping(spec["selector"], at)
+        labels = {k: read.scalar(v, (*at, "matchLabels", k)) for k, v in
+                  read.mapping(raw.get("matchLabels"), (*at, "matchLabels")).items()}
+        expressions = []
+        for i, item in enumerate(read.items(raw.get("matchExpressions"),
+                                            (*at, "matchExpressions"))):
+            where: Location = (*at, "matchExpressions", i)
+            entry = read.mapping(item, where)
+            expressions.append((read.name(entry.get("key"), (*where, "key")),
+                                read.name(entry.get("operator"), (*where, "operator")),
+                                tuple(read.scalar(v, (*where, "values", j)) for j, v in
+                                      enumerate(read.items(entry.get("values"),
+                                                           (*where, "values"))))))
+        selector = Selector(labels, tuple(expressions))
+    return DisruptionBudget(o.name, o.namespace, o.place("metadata", "name"),
+                            _written(o, spec, "minAvailable", "spec"),
+                            _written(o, spec, "maxUnavailable", "spec"), selector,
+                            o.place("spec", "selector") if selector is not None else "")
 
 
 # -- Istio objects ----------------------------------------------------------------------------

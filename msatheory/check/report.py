@@ -83,13 +83,13 @@ class Report:
                        "subscribes": list(s.subscribes), "datastores": list(s.datastores),
                        "monitors": list(s.monitors), "healthcheck": s.healthcheck,
                        "exposed": s.exposed, "replicas": s.replicas,
-                       **self._deployed(name)}
+                       **self._deployed(name), **self._rollouts(name)}
                 for name, s in sorted(arch.services.items())
             },
             "datastores": {
                 name: {"technology": d.technology, "kind": d.kind,
                        "users": sorted(arch.data_layer[name]), **self._deployed(name),
-                       **self._replication(name)}
+                       **self._replication(name), **self._rollouts(name)}
                 for name, d in sorted(arch.datastores.items())
             },
             "gateways": list(self.system.gateways),
@@ -102,6 +102,7 @@ class Report:
             "single_points_of_failure": single_points_of_failure(arch),
             "missing_healthchecks": unchecked_services(arch),
             "gateway_bypass": gateway_bypass(arch, self.system.gateways),
+            **self._budgets(),
             "verdicts": [v.as_dict() for v in self.verdicts],
             "inferred": [i.as_dict() for i in self.system.inferred],
             "findings": [f.as_dict() for f in self.system.findings],
@@ -115,6 +116,21 @@ class Report:
         storage = self.system.storage
         store = storage.stores.get(name) if storage is not None else None
         return {"replication": store.as_dict()} if store is not None else {}
+
+    def _rollouts(self, name: str) -> dict[str, object]:
+        """The rollouts (Strategy 7.1.3) of the workloads that run ``name``."""
+        rollouts = self.system.rollouts
+        places = {d.place for d in self.system.deployed.get(name, ())}
+        found = [r.as_dict() for r in rollouts.rollouts if r.place in places] \
+            if rollouts is not None else []
+        return {"rollouts": found} if found else {}
+
+    def _budgets(self) -> dict[str, object]:
+        """The PodDisruptionBudgets (Strategy 7.1.3), when manifests were read."""
+        rollouts = self.system.rollouts
+        if rollouts is None:
+            return {}
+        return {"disruption_budgets": [b.as_dict() for b in rollouts.budgets]}
 
     def __str__(self) -> str:
         return "\n".join(self._lines())
@@ -153,6 +169,10 @@ class Report:
             lines += ["", f"Monitoring links ({len(arch.monitoring)}, not dependencies):"]
             lines += _capped([f"  {a} monitors {b}" for a, b in arch.monitoring],
                              "monitoring links")
+        if system.rollouts is not None and system.rollouts.rollouts:
+            lines += ["", "Rollouts (Strategy 7.1.3: the most pods and the fewest available "
+                          "during an update):"]
+            lines += _capped([f"  {r.reading}" for r in system.rollouts.rollouts], "rollouts")
         if system.inferred:
             lines += ["", f"Edges inferred from the file ({len(system.inferred)}):"]
             lines += _capped([f"  {i}" for i in system.inferred], "inferred edges")

@@ -19,6 +19,7 @@ from msatheory.design.sizing import Bounds
 if TYPE_CHECKING:
     from msatheory.communication.istio import Resilience
     from msatheory.data.storage import Storage
+    from msatheory.deployment.manifests import Rollouts
     from msatheory.gateway.ingress import Routing
 
 __all__ = ["Deployed", "Finding", "Inference", "System"]
@@ -103,7 +104,10 @@ class System:
     ``resilience`` the retry, timeout and ejection policies of its Istio VirtualService and
     DestinationRule objects, by destination service, else ``None``;
     ``storage`` each data store's instances and replication settings (Def 6.3.1), when a
-    compose file or manifests deploy data stores, else ``None``.
+    compose file or manifests deploy data stores, else ``None``;
+    ``rollouts`` each workload's rollout and each PodDisruptionBudget (Strategy 7.1.3),
+    when manifests hold a Deployment, StatefulSet, DaemonSet or PodDisruptionBudget,
+    else ``None``.
     """
 
     file: str
@@ -118,3 +122,4 @@ class System:
     routing: Routing | None = None
     resilience: Resilience | None = None
     storage: Storage | None = None
+    rollouts: Rollouts | None = None

@@ -23,8 +23,10 @@ __all__ = ["INPUTS", "Check"]
 #: retry, timeout and ejection policies of its Istio VirtualService and DestinationRule
 #: objects (``None`` when it has none), and the replication of its data stores as a
 #: compose file or manifests show it (``None`` for an architecture file, or a file with no
-#: data store).
-INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience", "storage")
+#: data store), and the rollouts of its workloads and its PodDisruptionBudgets (``None``
+#: unless manifests hold them).
+INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience", "storage",
+          "rollouts")
 
 
 @dataclass(frozen=True)
