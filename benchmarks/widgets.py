@@ -10,16 +10,19 @@ is timed too, but it is not a handler.
 Prints the median and the maximum per handler per explorer, with the part of the slowest
 run spent in the model's own functions (clustering and optimizing in chapter 2; traffic,
 the pipeline and the limiters in chapter 4; the breaker lab's run in chapter 5; the
-placements, their measures and the quorum simulations in chapter 6), and exits
+placements, their measures and the quorum simulations in chapter 6; the release
+simulations in chapter 7), and exits
 with status 1 if any handler took more than the budget (100 ms).
 
     python benchmarks/widgets.py               # every explorer
     python benchmarks/widgets.py design        # one chapter: basics, design, discovery,
-                                               # gateway, communication or data
+                                               # gateway, communication, data or
+                                               # deployment
 """
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import time
@@ -271,8 +274,49 @@ def data() -> Session:
     return session
 
 
+def deployment() -> Session:
+    """Chapter 7: every release under every strategy and check (a dropdown at a time),
+    the bake slider dragged through its range and back under a rolling update and under
+    blue-green, Flagger's step weight through its choices, and new seeds."""
+    import msatheory.interactive.deployment as explorers
+    from msatheory.interactive.deployment import DeploymentExplorer
+
+    session = Session("DeploymentExplorer (chapter 7)")
+    for name in ("rolling", "blue_green", "flagger", "argo"):
+        setattr(explorers, name, session.timed_model(getattr(explorers, name)))
+    with session.build():
+        explorer = DeploymentExplorer()
+
+    def move(handler: str, control: object, value: object) -> None:
+        session.time(handler, functools.partial(setattr, control, "value", value))
+
+    checks = [value for _, value in explorer.check.options]
+    strategies = [value for _, value in explorer.strategy.options]
+    for strategy in [*strategies[1:], strategies[0]]:
+        move("strategy dropdown", explorer.strategy, strategy)
+        for check in [*checks[1:], checks[0]]:
+            move("check dropdown", explorer.check, check)
+            for release in [*explorer.release.options[1:], explorer.release.options[0]]:
+                move("release dropdown", explorer.release, release)
+    bakes = list(explorer.bake.options)
+    start = bakes.index(explorer.bake.value)
+    for strategy in ("rolling", "blue-green"):
+        explorer.strategy.value = strategy
+        for bake in [*bakes[start + 1:], *bakes[-2::-1], *bakes[1:start + 1]]:
+            move("bake slider", explorer.bake, bake)
+    explorer.strategy.value = "flagger"
+    weights = list(explorer.step_weight.options)
+    for weight in [*weights, *weights[-2::-1], 10]:
+        move("step weight slider", explorer.step_weight, weight)
+    for strategy in strategies:
+        explorer.strategy.value = strategy
+        for seed in [*range(1, 4), 0]:
+            move("seed", explorer.seed, seed)
+    return session
+
+
 CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway,
-            "communication": communication, "data": data}
+            "communication": communication, "data": data, "deployment": deployment}
 
 
 def main(argv: list[str]) -> int:

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from msatheory import theory
 from msatheory.check import EXAMPLES, load
-from msatheory.check import report as report_module
 from msatheory.check.kubernetes import import_kubernetes
 from msatheory.check.report import Report, check_system
 from msatheory.check.source import parse, read
@@ -344,19 +343,8 @@ def test_the_report_shows_rollouts_and_budgets():
     assert "Deployment web: RollingUpdate of 2 replicas" in text
 
 
-def registered(monkeypatch):
-    """Chapter 7's ``CHECKS``, run by ``check_system`` even before ``msatheory.deployment``
-    is a chapter package of :mod:`msatheory.theory`."""
-    from msatheory.deployment.checks import CHECKS
-
-    known = theory.checks()
-    if not any("rollouts" in c.needs for c in known):
-        monkeypatch.setattr(report_module, "checks", lambda: (*known, *CHECKS))
-    return CHECKS
-
-
-def test_msatheory_check_runs_the_rows(monkeypatch):
-    checks = registered(monkeypatch)
+def test_msatheory_check_runs_the_rows():
+    checks = [c for c in theory.checks() if "rollouts" in c.needs]
     assert [c.checker for c in checks] == [check_rollouts, check_budgets]
     assert all(c.needs == ("rollouts",) for c in checks)
     report = check_system(kube(workload(probe=False, strategy={"type": "Recreate"})))
@@ -366,15 +354,14 @@ def test_msatheory_check_runs_the_rows(monkeypatch):
     assert [v["holds"] for v in shown if v["statement"] == "Strategy 7.1.3"] == [False, True]
 
 
-def test_an_architecture_file_has_no_rollouts_and_skips_the_rows(monkeypatch):
-    registered(monkeypatch)
+def test_an_architecture_file_has_no_rollouts_and_skips_the_rows():
     system = load(EXAMPLES / "shop.yaml")
     assert system.rollouts is None
     assert "Strategy 7.1.3" not in [v.statement.ref for v in check_system(system).verdicts]
 
 
 @needs_shared
-def test_sock_shop_rollouts_are_sensible(monkeypatch):
+def test_sock_shop_rollouts_are_sensible():
     system = import_kubernetes(read(SHARED / "sock-shop" / "complete-demo.yaml"))
     assert system.rollouts is not None
     found = system.rollouts.rollouts
@@ -385,7 +372,6 @@ def test_sock_shop_rollouts_are_sensible(monkeypatch):
     unprobed = {w.involves[0] for w in verdict.witnesses}
     assert len(unprobed) == sum(not r.probed for r in found) == 10
     assert "front-end" not in unprobed
-    registered(monkeypatch)
     report = check_system(system)
     rows = [v for v in report.verdicts if v.statement.ref == "Strategy 7.1.3"]
     assert [v.holds for v in rows] == [False, True]

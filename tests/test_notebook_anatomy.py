@@ -48,6 +48,11 @@ GLOSSARY = {
     "compensating transaction": (r"\bcompensating\s+transactions?\b",
                                  r"\*\*compensating\s+transactions?\*\*"),
     "pivot": (r"\bpivot\b", r"\*\*pivot\*\*"),
+    "service level objective": (r"\bservice\s+level\s+objectives?\b",
+                                r"\*\*service\s+level\s+objectives?\*\*"),
+    "error budget": (r"\berror\s+budgets?\b", r"\*\*error\s+budgets?\*\*"),
+    "burn rate": (r"\bburn\s+rates?\b", r"\*\*burn\s+rates?\*\*"),
+    "saturation": (r"\bsaturation\b", r"\*\*saturation\*\*"),
 }
 
 

@@ -645,7 +645,7 @@ ERRATA: tuple[Erratum, ...] = (
 def _stub(name: str, draws: str, stands_for: str, model: str) -> Stub:
     return Stub(
         key=f"7.{name.replace('_', '-')}",
-        concerns=f"Rust MonitoringSystem::{name} (section 7; Def 7.2.1), returning {draws}",
+        concerns=f"Rust MonitoringSystem::{name}, returning {draws} (section 7.2; Def 7.2.1)",
         declared="简化实现：返回随机值",
         stands_for=stands_for,
         modelled_by=model,

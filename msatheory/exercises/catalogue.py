@@ -11,7 +11,8 @@ from msatheory.theory.entries import STATEMENTS
 __all__ = ["exercises", "label", "myst_page"]
 
 #: The modules that hold each chapter's ``EXERCISES``, in chapter order.
-CHAPTER_MODULES = ("basics", "design", "discovery", "gateway", "communication", "data", "practice")
+CHAPTER_MODULES = ("basics", "design", "discovery", "gateway", "communication", "data",
+                   "deployment", "practice")
 
 
 @cache

@@ -19,6 +19,8 @@ CALLS = "notebooks/05a_calls_queues_events.ipynb"
 FAILING = "notebooks/05b_when_calls_fail.ipynb"
 SHARDING = "notebooks/06a_sharding.ipynb"
 REPLICAS = "notebooks/06b_replicas_and_consistency.ipynb"
+RELEASES = "notebooks/07a_releases.ipynb"
+OBSERVING = "notebooks/07b_observability.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -659,6 +661,13 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="蓝绿部署",
         statement="Keep two identical production environments and switch traffic between them.",
         statement_zh="维护两个相同的生产环境，切换流量。",
+        encoding="msatheory.deployment.blue_green",
+        notebook=RELEASES,
+        reading=(
+            "Ours: two identical environments are only worth their cost while the old one is "
+            "kept: blue stays, scaled and reachable, until the new version has been judged, so "
+            "the switch can go back."
+        ),
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -667,6 +676,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="金丝雀部署",
         statement="Shift traffic gradually from the old version to the new one.",
         statement_zh="逐步将流量从旧版本切换到新版本。",
+        encoding="msatheory.deployment.flagger",
+        notebook=RELEASES,
+        reading=(
+            "Ours: each step of traffic is judged (against thresholds or against a baseline of "
+            "the old version), and a failed judgement rolls the traffic back by itself."
+        ),
     ),
     Statement(
         kind=Kind.STRATEGY,
@@ -675,6 +690,14 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="滚动部署",
         statement="Update service instances one at a time, keeping the service available.",
         statement_zh="逐个更新服务实例，保持服务可用。",
+        encoding="msatheory.deployment.Deployment",
+        notebook=RELEASES,
+        reading=(
+            "Ours: not one at a time but within bounds, as Kubernetes does: at most maxSurge "
+            "pods above the desired count and at most maxUnavailable below it; the service "
+            "stays available when the fewest available pods is at least one and a pod counts "
+            "only once it is ready."
+        ),
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -690,6 +713,8 @@ STATEMENTS: tuple[Statement, ...] = (
             "监控指标包括：性能指标（响应时间、吞吐量）；可用性指标（服务可用性、错误率）；"
             "资源指标（CPU、内存、磁盘使用率）。"
         ),
+        encoding="msatheory.deployment.ServiceMetrics",
+        notebook=OBSERVING,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -698,6 +723,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="告警规则",
         statement="An alerting rule defines when an alert fires.",
         statement_zh="告警规则定义何时触发告警。",
+        encoding="msatheory.deployment.AlertRule",
+        notebook=OBSERVING,
+        reading=(
+            "Ours: a rule fires on how fast the error budget of a service level objective is "
+            "burning, and is judged by its detection time, reset time, precision and recall."
+        ),
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -706,6 +737,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="日志聚合",
         statement="Collect and analyse the logs of a distributed system in one place.",
         statement_zh="将分布式系统的日志集中收集和分析。",
+        encoding="msatheory.deployment.collect_logs",
+        notebook=OBSERVING,
     ),
     Statement(
         kind=Kind.DEFINITION,
@@ -714,6 +747,8 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="链路追踪",
         statement="Trace a request's path as it propagates between services.",
         statement_zh="追踪请求在服务间的传播路径。",
+        encoding="msatheory.deployment.export_traces",
+        notebook=OBSERVING,
     ),
     # 8.0 实践应用 -- practice
     Statement(

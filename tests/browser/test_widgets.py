@@ -13,7 +13,9 @@ the test then measures and operates each explorer:
 * chapter 4's policy order, burst and seed controls redraw the fate table, the summary
   and the figure, and the status cells read at WCAG AA contrast as painted;
 * chapter 6's scheme, change and quorum sliders redraw the figure and the report, which
-  says what the same explorer says in-process.
+  says what the same explorer says in-process;
+* chapter 7's release and strategy dropdowns and bake slider redraw the release's
+  timeline and its report, which says what the same explorer says in-process.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +45,7 @@ from msatheory.design.examples import shop_monolith
 from msatheory.interactive.basics import BlastRadiusExplorer
 from msatheory.interactive.communication import BreakerExplorer
 from msatheory.interactive.data import QuorumExplorer, ShardingExplorer
+from msatheory.interactive.deployment import DeploymentExplorer
 from msatheory.interactive.design import GranularityExplorer
 from msatheory.interactive.discovery import RegistryExplorer
 from msatheory.interactive.gateway import GatewayExplorer
@@ -68,6 +72,7 @@ EXPLORERS = {
     "chapter 5": "BreakerExplorer()",
     "chapter 6 (sharding)": "ShardingExplorer()",
     "chapter 6 (quorum)": "QuorumExplorer()",
+    "chapter 7": "DeploymentExplorer()",
 }
 
 
@@ -308,4 +313,39 @@ def test_chapter_6_controls_redraw_the_placement_and_the_quorum(screen, lab: Lab
     wait_for_text(screen, cell, "N = 1, R = 1, W = 1: strict quorum")  # R and W follow N
     size = measure(cell)
     assert size["height"] <= TALLEST, f"chapter 6 is {size['height']:.0f} px tall: {size}"
+    assert not errors(screen), "\n".join(errors(screen))
+
+
+def test_chapter_7_controls_redraw_the_release_and_its_report(screen, lab: Lab) -> None:
+    from msatheory.interactive.deployment import DeploymentExplorer
+
+    def says(explorer: DeploymentExplorer) -> None:
+        for line in explorer.describe().splitlines():
+            wait_for_text(screen, cell, line.strip())
+
+    run_all(screen, lab)
+    cell: Any = explorer_cells(screen)["chapter 7"]  # a Playwright Locator
+    cell.scroll_into_view_if_needed()
+    wait_for_text(screen, cell, "flagger: v1 -> v2-erroring, rolled back after")
+    says(DeploymentExplorer())
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").nth(1).select_option(label="good")
+    wait_for_text(screen, cell, "flagger: v1 -> v2, promoted after")
+    wait_for_new_figure(screen, cell, before)
+    says(DeploymentExplorer(release="good"))
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").first.select_option(
+        label="rolling update (7.1.3)")
+    wait_for_text(screen, cell, "rolling: v1 -> v2, promoted after")
+    wait_for_new_figure(screen, cell, before)
+    before = figure_source(cell)
+    slider(cell, "bake (s)").focus()  # enabled for a rolling update
+    screen.keyboard.press("ArrowLeft")
+    says(DeploymentExplorer("rolling", release="good", bake=240))
+    wait_for_new_figure(screen, cell, before)
+    size = measure(cell)
+    assert size["height"] <= TALLEST, f"chapter 7 is {size['height']:.0f} px tall: {size}"
+    assert (size["shown_width"], size["shown_height"]) == (
+        size["png_width"], size["png_height"]), f"chapter 7's figure is scaled: {size}"
+    assert abs(size["figure_top"] - size["controls_top"]) < 20, f"chapter 7: {size}"
     assert not errors(screen), "\n".join(errors(screen))
