@@ -25,7 +25,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+    NullLocator,
+    StrMethodFormatter,
+)
 
 from msatheory.deployment.canary import Comparison
 from msatheory.deployment.release import STEP, ReleaseReport, Step
@@ -147,7 +153,7 @@ class ReleaseDrawing:
         self.figure = fig = Figure(figsize=figsize, dpi=dpi)
         grid = fig.add_gridspec(4, 1, height_ratios=(3, 3, 2.2, 2.2),
                                 left=0.68 / figsize[0], right=1 - 0.12 / figsize[0],
-                                top=1 - (0.5 if titled else 0.24) / figsize[1],
+                                top=1 - (0.66 if titled else 0.24) / figsize[1],
                                 bottom=0.5 / figsize[1], hspace=0.42)
         self.traffic_ax = traffic = fig.add_subplot(grid[0])
         self.pods_ax = pods = fig.add_subplot(grid[1], sharex=traffic)
@@ -182,7 +188,7 @@ class ReleaseDrawing:
         self.ended = [_vline(ax, PASS, "-") for ax in self.axes]
         self.title = fig.text(0.68 / figsize[0], 1 - 0.06 / figsize[1], "", ha="left",
                               va="top", fontsize=8.5, color=INK, zorder=_TEXT)
-        self.outcome = fig.text(1 - 0.12 / figsize[0], 1 - 0.06 / figsize[1], "", ha="right",
+        self.outcome = fig.text(0.68 / figsize[0], 1 - 0.24 / figsize[1], "", ha="left",
                                 va="top", fontsize=8.5, zorder=_TEXT)
         self.title.set_visible(titled)
         self.outcome.set_visible(titled)
@@ -397,6 +403,9 @@ def strategy_comparison(comparison: Comparison) -> Figure:
                        gid=f"{strategy} {release}")
         if what == "time":
             ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(range(len(releases)), releases)
         ax.set_title(title, fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
