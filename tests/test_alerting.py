@@ -26,8 +26,10 @@ from msatheory.deployment.alerting import (
     recommended_table,
     step_detection,
     threshold_rule,
+    window_means,
     workbook_policies,
 )
+from msatheory.deployment.incidents import incidents
 from msatheory.deployment.slo import (
     DAY,
     HOUR,
@@ -308,3 +310,16 @@ def test_a_sustained_ratio_barely_above_a_threshold_is_detected_or_not_never_han
     ratio = float(rule.windows[0].threshold) * (1 + 1e-16)
     assert step_detection(rule, ratio) in (None, 7)
     assert check_alert_rules([rule], EXACT).witnesses
+
+
+def test_window_means_cross_the_threshold_exactly_where_the_rule_fires():
+    scenario = incidents(3, count=2, margin=240)[1]
+    for minutes in (5, 60):
+        rule = threshold_rule(SLO(0.999), minutes, burn=14.4)
+        crossed = window_means(scenario.ratios, minutes) > float(rule.windows[0].threshold)
+        assert tuple(crossed.tolist()) == firing(rule, scenario.ratios)
+    assert window_means([0.0, 0.3, 0.3], 2).tolist() == [0.0, 0.15, 0.3]
+    with pytest.raises(TheoryError, match="minutes must be a positive whole number"):
+        window_means([0.1], 0)
+    with pytest.raises(TheoryError, match="ratio"):
+        window_means([1.5], 1)

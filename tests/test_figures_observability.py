@@ -11,7 +11,12 @@ from matplotlib.collections import Collection
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 
-from msatheory.deployment.alerting import alerts, firing, multiwindow_rule, threshold_rule
+from msatheory.deployment.alerting import (
+    alerts,
+    multiwindow_rule,
+    threshold_rule,
+    window_means,
+)
 from msatheory.deployment.incidents import incidents
 from msatheory.deployment.logs import collect_logs, time_join
 from msatheory.deployment.metrics import LatencyMix, serve
@@ -32,7 +37,6 @@ from msatheory.interactive.figures.observability import (
     draw_quantile_estimate,
     draw_time_join,
     draw_trace,
-    window_means,
 )
 from msatheory.interactive.figures.png import figure_png
 from tests.widget_helpers import contrast
@@ -85,19 +89,6 @@ def test_quantile_estimate_in_the_inf_bucket_and_bad_values():
         draw_quantile_estimate([])
     with pytest.raises(TheoryError):
         draw_quantile_estimate([-1.0, 2.0])
-
-
-def test_window_means_cross_the_threshold_exactly_where_the_rule_fires():
-    scenario = incidents(3, count=2, margin=240)[1]
-    for minutes in (5, 60):
-        rule = threshold_rule(SLO_999, minutes, burn=14.4)
-        crossed = window_means(scenario.ratios, minutes) > float(rule.windows[0].threshold)
-        assert tuple(crossed.tolist()) == firing(rule, scenario.ratios)
-    assert window_means([0.0, 0.3, 0.3], 2).tolist() == [0.0, 0.15, 0.3]
-    with pytest.raises(TheoryError, match="minutes must be a whole number"):
-        window_means([0.1], 0)
-    with pytest.raises(TheoryError, match="ratio"):
-        window_means([1.5], 1)
 
 
 def test_burn_alerts_draw_each_window_and_each_rules_alerts():

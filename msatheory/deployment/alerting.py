@@ -87,6 +87,7 @@ __all__ = [
     "step_detection",
     "threshold_rule",
     "time_to_exhaustion",
+    "window_means",
     "workbook_policies",
 ]
 
@@ -373,6 +374,25 @@ def _series(owner: str, ratios: object) -> np.ndarray:
     return values
 
 
+def window_means(ratios: Sequence[float], minutes: int) -> np.ndarray:
+    """Def 7.2.2 (告警规则): the mean error ratio of the last ``minutes`` minutes at each
+    evaluation t = 1..n, as a rule's window reads it (the evaluation at minute t sees
+    minutes 0..t-1; minutes before the series count as clean).
+
+    >>> window_means([0.0, 0.3, 0.3], 2).tolist()
+    [0.0, 0.15, 0.3]
+    """
+    minutes = require_count("window_means", "minutes", minutes, least=1)
+    return _means(_series("window_means", ratios), minutes)
+
+
+def _means(values: np.ndarray, minutes: int) -> np.ndarray:
+    """The trailing ``minutes``-minute means of a checked series, at t = 1..n."""
+    sums = np.concatenate(([0.0], np.cumsum(values)))
+    t = np.arange(1, len(values) + 1)
+    return np.asarray((sums[t] - sums[np.maximum(0, t - minutes)]) / minutes)
+
+
 def firing_mask(rule: AlertRule, values: np.ndarray) -> np.ndarray:
     """Whether ``rule`` fires at each evaluation t = 1..n (index t - 1). The evaluation at
     minute t sees minutes 0..t-1; a window of w minutes averages the last w of them, the
@@ -384,11 +404,9 @@ def firing_mask(rule: AlertRule, values: np.ndarray) -> np.ndarray:
     array([False,  True,  True, False])
     """
     n = len(values)
-    sums = np.concatenate(([0.0], np.cumsum(values)))
-    t = np.arange(1, n + 1)
     met = np.ones(n, dtype=bool)
     for window in rule.windows:
-        mean = (sums[t] - sums[np.maximum(0, t - window.minutes)]) / window.minutes
+        mean = _means(values, window.minutes)
         threshold = float(window.threshold)
         met &= mean >= threshold if window.inclusive else mean > threshold
     if not rule.for_:

@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
 
-from msatheory.deployment.alerting import AlertRule, alerts
+from msatheory.deployment.alerting import AlertRule, alerts, window_means
 from msatheory.deployment.logs import TimeJoin
 from msatheory.deployment.prometheus import (
     DEFAULT_BUCKETS,
@@ -38,7 +38,6 @@ from msatheory.errors import (
     require_instance,
     require_items,
     require_number,
-    require_probability,
 )
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "draw_quantile_estimate",
     "draw_time_join",
     "draw_trace",
-    "window_means",
 ]
 
 #: The exact quantile, the histogram's estimate, and a trace's critical path (each reads
@@ -134,38 +132,15 @@ def draw_quantile_estimate(values: Sequence[float], q: float = 0.99,
     return fig
 
 
-def window_means(ratios: Sequence[float], minutes: int) -> np.ndarray:
-    """Def 7.2.2 (告警规则): the mean error ratio of the last ``minutes`` minutes at each
-    evaluation t = 1..n, as :func:`~msatheory.deployment.alerting.firing` reads a window
-    (the evaluation at minute t sees minutes 0..t-1; minutes before the series are clean).
-
-    >>> window_means([0.0, 0.3, 0.3], 2).tolist()
-    [0.0, 0.15, 0.3]
-
-    Raises
-    ------
-    TheoryError
-        A ratio outside [0, 1], or a window that is not a whole number of minutes.
-    """
-    series = np.array([float(require_probability("window_means", "a ratio", r))
-                       for r in ratios])
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
-        raise TheoryError(f"window_means: minutes must be a whole number of minutes, "
-                          f"not {minutes!r}")
-    sums = np.concatenate(([0.0], np.cumsum(series)))
-    t = np.arange(1, len(series) + 1)
-    return np.asarray((sums[t] - sums[np.maximum(0, t - minutes)]) / minutes)
-
-
 def draw_burn_alerts(ratios: Sequence[float], rules: Sequence[AlertRule], slo: SLO,
                      *, span: tuple[int, int] | None = None) -> Figure:
     """Def 7.2.2 (告警规则): alerting rules on a per-minute error-ratio series.
 
     Above: the error ratio of each minute, the mean of every window the rules read
-    (:func:`window_means`, one colour per window length), and each threshold (dashed, with
-    its burn rate of ``slo``); ``span`` (first minute, end), such as an incident's, is
-    shaded. Below: a row per rule, a bar where it fires
-    (:func:`~msatheory.deployment.alerting.alerts`).
+    (:func:`~msatheory.deployment.alerting.window_means`, one colour per window
+    length), and each threshold (dashed, with its burn rate of ``slo``); ``span``
+    (first minute, end), such as an incident's, is shaded. Below: a row per rule, a bar
+    where it fires (:func:`~msatheory.deployment.alerting.alerts`).
 
     Raises
     ------
