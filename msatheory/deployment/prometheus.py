@@ -400,8 +400,10 @@ def exact_quantile(q: float, values: Iterable[float]) -> float:
     This is the inverse of the empirical distribution function (Hyndman and Fan's type 1,
     NumPy's ``method="inverted_cdf"``): the ``ceil(q * n)``-th smallest value (the smallest
     for ``q = 0``). It is the definition :func:`histogram_quantile` estimates, since both
-    look for the first place where ``q * n`` observations are reached, so the estimate
-    always lies in the bucket that holds this value.
+    look for the first place where ``q * n`` observations are reached, so for ``q > 0``
+    the estimate lies in the bucket that holds this value. (At ``q = 0`` with an empty
+    lowest bucket, :func:`histogram_quantile` divides 0 by 0 and returns NaN, as
+    Prometheus does.)
 
     Parameters
     ----------
