@@ -382,18 +382,6 @@ def test_sock_shop_rollouts_are_sensible():
     assert data["disruption_budgets"] == []
 
 
-def test_the_check_path_stays_cheap_with_chapter_7():
-    """``msatheory check`` reads rollouts through :mod:`msatheory.deployment.manifests`;
-    nothing it imports may load a library the check never needs."""
-    code = ("import sys, msatheory.check, msatheory.__main__, msatheory.deployment.manifests; "
-            "print(sorted(m for m in ('scipy', 'opentelemetry', 'simpy', 'hypothesis', "
-            "'sympy', 'numpy') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
-
-
 def test_the_check_path_loads_only_the_bounds_of_the_rolling_update() -> None:
     """The Kubernetes importer needs ``rollout_bounds`` alone: no release simulation, no
     judge, no workload."""

@@ -40,12 +40,11 @@ class FixedRand(random.Random):
         return self.values.pop(0)
 
 
-def manager(replicas=3, *, health=None, readings=None, release=None, seed=0):
-    fleet = Fleet("orders", Version("v1"), replicas, releases=[release or Version("v2")],
-                  health=health)
+def manager(replicas=3, *, health=None, readings=None):
+    fleet = Fleet("orders", Version("v1"), replicas, releases=[Version("v2")], health=health)
     monitoring = None if readings is None else \
         ReadingMonitoringSystem.scripted(readings, clock=fleet.clock)
-    return SketchDeploymentManager(fleet, monitoring, seed=seed), fleet
+    return SketchDeploymentManager(fleet, monitoring), fleet
 
 
 # -- rand, as the sketch calls it ------------------------------------------------------------
@@ -206,13 +205,6 @@ def test_rolling_stops_at_the_first_failing_instance_with_both_versions_serving(
     assert fleet.clock.now == 2 * 30 + 15
     assert fleet.traffic_by_version() == {"v1": Fraction(1, 3), "v2": Fraction(2, 3)}
     assert set(fleet.running) == {"orders-v1-3", "orders-v2-1", "orders-v2-2", "orders-v2-3"}
-
-
-def test_the_fleet_s_error_ratio_weights_each_version_by_its_traffic():
-    dm, fleet = manager(readings=[(0.0, 0), (0.5, 0)],
-                        release=Version("v2", error_ratio=Fraction(1, 5)))
-    dm.canary_deploy("orders", "v2")
-    assert fleet.error_ratio() == Fraction(1, 10)
 
 
 def test_services_and_strategies_are_kept_and_never_written():

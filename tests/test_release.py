@@ -203,6 +203,7 @@ def test_report_measures_and_describes() -> None:
     assert report.bad_requests == sum(s.bad for s in report.timeline)
     assert report.budget_consumed == report.bad_requests / report.service.allowed_bad
     assert report.time_to_full is None and report.duration == 60
+    assert report.decisions() == ((50, "undo"),)
     assert all(len(line) <= 100 for line in report.describe().splitlines())
     with pytest.raises(TheoryError, match="outcome"):
         world.report("finished")

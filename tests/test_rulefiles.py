@@ -14,6 +14,7 @@ from msatheory.deployment.alerting import (
     AlertRule,
     Window,
     check_alert_rules,
+    range_text,
     workbook_policies,
 )
 from msatheory.deployment.rulefiles import load_rules
@@ -31,19 +32,11 @@ POLICIES = workbook_policies(EXACT)
 # --- reading Prometheus rules -----------------------------------------------------------------
 
 
-def _duration(minutes: int) -> str:
-    if minutes % DAY == 0:
-        return f"{minutes // DAY}d"
-    if minutes % HOUR == 0:
-        return f"{minutes // HOUR}h"
-    return f"{minutes}m"
-
-
 def _promql(window: Window, burn: str, slo: str, recorded: bool) -> str:
-    ratio = (f'job:slo_errors_per_request:ratio_rate{_duration(window.minutes)}{{job="x"}}'
+    ratio = (f'job:slo_errors_per_request:ratio_rate{range_text(window.minutes)}{{job="x"}}'
              if recorded else
-             f"sum(rate(slo_errors[{_duration(window.minutes)}])) by (job) / "
-             f"sum(rate(slo_requests[{_duration(window.minutes)}])) by (job)")
+             f"sum(rate(slo_errors[{range_text(window.minutes)}])) by (job) / "
+             f"sum(rate(slo_requests[{range_text(window.minutes)}])) by (job)")
     return f"{ratio} {'>=' if window.inclusive else '>'} {burn} * (1 - {slo})"
 
 

@@ -38,7 +38,6 @@ and the detection times it quotes), recomputed here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -54,6 +53,7 @@ from msatheory.deployment.slo import (
     burn_rate,
     exact,
     minutes_text,
+    slo_or_workbook,
     time_to_exhaustion,
 )
 from msatheory.errors import (
@@ -337,8 +337,7 @@ def workbook_policies(slo: SLO | None = None) -> tuple[AlertPolicy, ...]:
     Def 7.2.2. The Site Reliability Workbook, ch. 5, "Ways to Alert on Significant
     Events" (iterations 1-6) and Table 5-8 (recommended parameters).
     """
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(
-        "workbook_policies", "slo", slo, SLO)
+    slo = slo_or_workbook("workbook_policies", slo)
     burns = [(window, slo.burn_for(share, window), severity)
              for window, share, severity in RECOMMENDED]
     return (
@@ -602,8 +601,7 @@ def recommended_table(slo: SLO | None = None) -> str:
     ----------
     Def 7.2.2. The Site Reliability Workbook, ch. 5, Table 5-8.
     """
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(
-        "recommended_table", "slo", slo, SLO)
+    slo = slo_or_workbook("recommended_table", slo)
     rows = []
     for rule in workbook_policies(slo)[5].rules:
         long, short = rule.windows
@@ -614,33 +612,6 @@ def recommended_table(slo: SLO | None = None) -> str:
                      f"{100 * float(long.threshold):g}%"))
     return grid(("severity", "long window", "short window", "burn rate", "budget consumed",
                  "error ratio"), rows)
-
-
-def _first_fire(rule: AlertRule, ratio: float) -> int | None:
-    """Minutes from the start of a sustained step of ``ratio`` (on a clean background) to
-    the rule's first firing, by the discrete evaluation: each window crosses at the least
-    whole k with ``ratio * min(k, w) / w`` over its threshold; ``for`` adds its minutes."""
-    latest = 0
-    for window in rule.windows:
-        w, threshold = window.minutes, float(window.threshold)
-        above = ratio >= threshold if window.inclusive else ratio > threshold
-        if not above:
-            return None
-        k = min(w, max(1, math.ceil(threshold * w / ratio)))
-        while k > 1 and _crosses(window, ratio, k - 1):
-            k -= 1
-        while k < w and not _crosses(window, ratio, k):
-            k += 1
-        if not _crosses(window, ratio, k):
-            return None
-        latest = max(latest, k)
-    return latest + rule.for_
-
-
-def _crosses(window: Window, ratio: float, k: int) -> bool:
-    mean = ratio * min(k, window.minutes) / window.minutes
-    threshold = float(window.threshold)
-    return mean >= threshold if window.inclusive else mean > threshold
 
 
 def step_detection(rule: AlertRule, error_ratio: Number) -> int | None:
@@ -680,8 +651,12 @@ def step_detection(rule: AlertRule, error_ratio: Number) -> int | None:
     ``rules/alerting.go``, ``AlertingRule.Eval``.
     """
     require_instance("step_detection", "rule", rule, AlertRule)
-    ratio = float(require_probability("step_detection", "error_ratio", error_ratio,
-                                      zero=False))
+    ratio = require_probability("step_detection", "error_ratio", error_ratio, zero=False)
+    return _step_fires(rule, float(ratio))
+
+
+def _step_fires(rule: AlertRule, ratio: float) -> int | None:
+    """:func:`step_detection` of a checked rule and a float ratio."""
     clean = rule.longest
     values = np.concatenate((np.zeros(clean), np.full(rule.longest + rule.for_ + 1, ratio)))
     fire = np.flatnonzero(firing_mask(rule, values)[clean:])
@@ -843,7 +818,7 @@ def _too_late(rules: Sequence[AlertRule], slo: SLO, late: Fraction) -> list[Witn
     worst: tuple[float, float, int, str] | None = None
     for burn in _burn_grid(rules, slo):
         ratio = burn * float(slo.budget)
-        fired = [(t, r.name) for r in rules if (t := _first_fire(r, ratio)) is not None]
+        fired = [(t, r.name) for r in rules if (t := _step_fires(r, ratio)) is not None]
         if not fired:
             continue
         minutes, name = min(fired)

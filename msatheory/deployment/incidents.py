@@ -55,6 +55,7 @@ from msatheory.deployment.slo import (
     exact,
     minutes_text,
     reset_time,
+    slo_or_workbook,
 )
 from msatheory.errors import (
     TheoryError,
@@ -155,7 +156,7 @@ def incidents(seed: int = 0, *, count: int = 24, slo: SLO | None = None,
     owner = "incidents"
     rng = seeded_rng(require_seed(owner, seed), owner)
     require_count(owner, "count", count, least=1)
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(owner, "slo", slo, SLO)
+    slo = slo_or_workbook(owner, slo)
     noise = float(slo.threshold(require_time(owner, "background", background,
                                              unit="budgets per period")))
     require_count(owner, "requests", requests, least=1)
@@ -225,14 +226,14 @@ def _percent(share: float | None) -> str:
 
 
 def _meet(policy: AlertPolicy, scenario: Scenario, slo: SLO,
-          significant: Fraction) -> tuple[Detection | None, int, int]:
-    """The policy against one scenario: its detection, and the alerts it caused and
-    the alerts that began outside the incident."""
+          significant: Fraction) -> tuple[Detection | None, int]:
+    """The policy against one scenario: its detection (with the alerts the incident
+    caused), and the alerts that began outside the incident."""
     values = np.asarray(scenario.ratios, dtype=float)
     fires = [(firing_mask(rule, values), rule) for rule in policy.rules]
     incident = scenario.incident
     if incident is None:
-        return None, 0, sum(len(alert_runs(rule, f)) for f, rule in fires)
+        return None, sum(len(alert_runs(rule, f)) for f, rule in fires)
     caused = stray = 0
     for fire, rule in fires:
         horizon = incident.end + rule.longest + rule.for_
@@ -251,7 +252,7 @@ def _meet(policy: AlertPolicy, scenario: Scenario, slo: SLO,
         reset = int(quiet[0]) - incident.end if len(quiet) else len(anyone) - incident.end
     share = exact(incident.share(slo))
     return (Detection(scenario.name, float(share), share >= significant, detected, reset,
-                      caused), caused, stray)
+                      caused), stray)
 
 
 def measure(policy: AlertPolicy, scenarios: Iterable[Scenario], *, slo: SLO | None = None,
@@ -301,19 +302,17 @@ def measure(policy: AlertPolicy, scenarios: Iterable[Scenario], *, slo: SLO | No
     owner = "measure"
     require_instance(owner, "policy", policy, AlertPolicy)
     runs = require_items(owner, "scenarios", scenarios, Scenario)
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(owner, "slo", slo, SLO)
+    slo = slo_or_workbook(owner, slo)
     bar = exact(require_probability(owner, "significant", significant))
-    detections, caused, noise = [], 0, 0
-    good = 0
+    detections, noise = [], 0
     for scenario in runs:
-        detection, by_it, stray = _meet(policy, scenario, slo, bar)
+        detection, stray = _meet(policy, scenario, slo, bar)
         noise += stray
         if detection is not None:
             detections.append(detection)
-            caused += by_it
-            good += by_it if detection.significant else 0
-    fired = caused + noise
     wanted = [d for d in detections if d.significant]
+    good = sum(d.alerts for d in wanted)
+    fired = sum(d.alerts for d in detections) + noise
     return PolicyScore(
         policy, tuple(detections), fired, good, noise,
         good / fired if fired else None,
@@ -488,8 +487,7 @@ def iteration_table(slo: SLO | None = None) -> str:
     (0.6 s and 0.02% for iteration 1; 2 min 10 s and a 36 h reset for 2; 1 h for 3;
     5% and 58 min, and a 35x burn that never alerts, for 4).
     """
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(
-        "iteration_table", "slo", slo, SLO)
+    slo = slo_or_workbook("iteration_table", slo)
     rows = [weigh(policy, slo).row() for policy in workbook_policies(slo)]
     return grid(("iteration", "detect 100%", "simulated", "reset", "least alerted",
                  "silent burn"), rows)
@@ -544,8 +542,7 @@ def detection_times(slo: SLO | None = None,
     Def 7.2.2. The Site Reliability Workbook, ch. 5, "Alert on Burn Rate" (detection time)
     and "Multiwindow, Multi-Burn-Rate Alerts".
     """
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(
-        "detection_times", "slo", slo, SLO)
+    slo = slo_or_workbook("detection_times", slo)
     rules = workbook_policies(slo)[5].rules
     found = []
     for ratio in error_ratios:

@@ -56,8 +56,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from msatheory.deployment.bounds import rollout_bounds
-from msatheory.errors import TheoryError, require_items
+from msatheory.errors import TheoryError, require_instance, require_items
 from msatheory.theory import Kind, get
+from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
@@ -457,7 +458,7 @@ def _reading(r: Rollout, w: Workload) -> str:
     head = f"{r.kind} {r.name}: {r.strategy}"
     if r.refused:
         return f"{head}: refused by the API server: {r.refused}"
-    pods = (f" of {_plural(r.replicas, 'replica')}" if r.replicas is not None
+    pods = (f" of {counted(r.replicas, 'replica')}" if r.replicas is not None
             else " (one pod per node)")
     if r.replicas_from.startswith("Horizontal"):
         pods += " (its autoscaler's minReplicas)"
@@ -471,12 +472,8 @@ def _reading(r: Rollout, w: Workload) -> str:
               f", maxSurge {r.max_surge}, maxUnavailable {r.max_unavailable}")
     if r.max_pods is None:
         return f"{head}{pods}{limits}: per node, on nodes the manifests do not count"
-    return (f"{head}{pods}{limits}: at most {_plural(r.max_pods, 'pod')}, at least "
+    return (f"{head}{pods}{limits}: at most {counted(r.max_pods, 'pod')}, at least "
             f"{r.min_available} available")
-
-
-def _plural(n: int, what: str) -> str:
-    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _budget(b: DisruptionBudget, workloads: tuple[Workload, ...],
@@ -551,8 +548,8 @@ def _budget_reading(b: Budget) -> str:
                 f"expects 0 pods and allows no eviction of {which}")
     if b.pods is None:
         return f"{head} ({b.policy}) over {which}: the pods per node are not in the files"
-    return (f"{head} ({b.policy}) over {which}: {b.healthy} of {_plural(b.pods, 'pod')} "
-            f"must stay healthy, {_plural(b.allowed or 0, 'eviction')} allowed at once")
+    return (f"{head} ({b.policy}) over {which}: {b.healthy} of {counted(b.pods, 'pod')} "
+            f"must stay healthy, {counted(b.allowed or 0, 'eviction')} allowed at once")
 
 
 # -- checking ---------------------------------------------------------------------------------
@@ -607,8 +604,7 @@ def check_rollouts(rollouts: Rollouts) -> Verdict:
        in ``pkg/controller/statefulset/stateful_set_utils.go``; "Configure Liveness,
        Readiness and Startup Probes".
     """
-    if not isinstance(rollouts, Rollouts):
-        raise TheoryError(f"check_rollouts: rollouts must be a Rollouts, not {rollouts!r}")
+    require_instance("check_rollouts", "rollouts", rollouts, Rollouts)
     witnesses = [w for r in rollouts.rollouts for w in _rollout_witnesses(r)]
     return Verdict(get(Kind.STRATEGY, "7.1.3"), witnesses, _summary(rollouts.rollouts))
 
@@ -633,7 +629,7 @@ def _rollout_witnesses(r: Rollout) -> list[Witness]:
     if r.replicas == 0:
         return []
     found = []
-    if r.min_available == 0 and r.strategy in ("Recreate", "RollingUpdate"):
+    if r.min_available == 0:
         found.append(Witness(DOWN, (r.name,), f"{r.reading}: no pod serves while it runs "
                                               f"({r.where})"))
     if r.rolling and not r.probed:
@@ -700,8 +696,7 @@ def check_budgets(rollouts: Rollouts) -> Verdict:
        ``pkg/registry/core/pod/storage/eviction.go`` (no eviction while
        ``disruptionsAllowed`` is 0).
     """
-    if not isinstance(rollouts, Rollouts):
-        raise TheoryError(f"check_budgets: rollouts must be a Rollouts, not {rollouts!r}")
+    require_instance("check_budgets", "rollouts", rollouts, Rollouts)
     witnesses = [w for b in rollouts.budgets for w in _budget_witnesses(b)]
     summary = "; ".join(b.reading for b in rollouts.budgets) or (
         "no PodDisruptionBudget: nothing limits how many pods a node drain evicts at once")

@@ -373,8 +373,7 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, confidence: float = 
     if exact:
         p_value = _exact_p(u, nx, ny)
     else:
-        dz, sigma = _centred(xs, ys, mu)
-        z = (dz - (math.copysign(0.5, dz) if dz != 0 else 0.0)) / sigma
+        z = _wilcoxon_diff(mu, 0.0, xs, ys)
         p_value = min(1.0, 2 * _normal_cdf(-abs(z)))
     low, high, estimate = _interval(xs, ys, confidence)
     return MannWhitney(u=u, p_value=p_value, method="exact" if exact else "asymptotic",

@@ -23,7 +23,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from msatheory.deployment.prometheus import (
     DEFAULT_BUCKETS,
@@ -39,6 +39,7 @@ from msatheory.errors import (
     TheoryError,
     require_count,
     require_fraction,
+    require_instance,
     require_items,
     require_name,
     require_number,
@@ -163,8 +164,7 @@ def serve(arrival_rate: float, duration: float, latency: LatencyMix = LatencyMix
     owner = "serve"
     arrival_rate = require_number(owner, "arrival_rate", arrival_rate, positive=True)
     duration = require_number(owner, "duration", duration, positive=True)
-    if not isinstance(latency, LatencyMix):
-        raise TheoryError(f"{owner}: latency must be a LatencyMix, not {latency!r}")
+    require_instance(owner, "latency", latency, LatencyMix)
     workers = require_count(owner, "workers", workers, least=1)
     queue_limit = require_count(owner, "queue_limit", queue_limit)
     error_ratio = require_fraction(owner, "error_ratio", error_ratio)
@@ -632,12 +632,11 @@ def mean_vs_tail(latency: LatencyMix = LatencyMix(slow=1.0, slow_share=0.015), *
     ch. 4 "Service Level Objectives" (percentiles rather than means).
     """
     owner = "mean_vs_tail"
-    if not isinstance(latency, LatencyMix):
-        raise TheoryError(f"{owner}: latency must be a LatencyMix, not {latency!r}")
+    require_instance(owner, "latency", latency, LatencyMix)
     slo = require_number(owner, "slo", slo, positive=True)
     requests = require_count(owner, "requests", requests, least=100)
     seed = require_seed(owner, seed)
-    healthy = LatencyMix(latency.fast, latency.slow, 0.0, latency.spread)
+    healthy = replace(latency, slow_share=0.0)
 
     def draw(mix: LatencyMix) -> list[float]:
         rng = seeded_rng(seed, owner)

@@ -323,6 +323,10 @@ class ReleaseReport:
         """Every event with its time, in order."""
         return tuple((s.time, e) for s in self.timeline for e in s.events)
 
+    def decisions(self) -> tuple[tuple[int, str], ...]:
+        """Every decision of the check and the strategy with its time, in order."""
+        return tuple((s.time, s.decision) for s in self.timeline if s.decision)
+
     def describe(self) -> str:
         """The measures in a few lines of at most 100 characters."""
         def seconds(value: int | None) -> str:

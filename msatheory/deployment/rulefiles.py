@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING
 
 from msatheory.deployment.alerting import AlertRule, Window, range_text
 from msatheory.errors import TheoryError, require_name
 
-__all__ = ["load_rules"]
+if TYPE_CHECKING:
+    from msatheory.check.source import Location, Reader
 
-Location = tuple[str | int, ...]
-"""A place in a rules file: mapping keys and list indices from the top."""
+__all__ = ["load_rules"]
 
 
 # --- reading Prometheus alerting rules ---------------------------------------------------------
@@ -267,10 +267,10 @@ class _Expr:
         return branches
 
 
-def _recorded_windows(groups: list[tuple[Location, dict[str, object]]]) -> dict[str, int]:
+def _recorded_windows(rules: list[dict[str, object]]) -> dict[str, int]:
     """The window of each recording rule whose expression is an error ratio."""
     found: dict[str, int] = {}
-    for _, rule in groups:
+    for rule in rules:
         name, expr = rule.get("record"), rule.get("expr")
         if isinstance(name, str) and isinstance(expr, str):
             try:
@@ -281,7 +281,6 @@ def _recorded_windows(groups: list[tuple[Location, dict[str, object]]]) -> dict[
             except (TheoryError, RecursionError):
                 continue
     return found
-
 
 
 def load_rules(text: str, name: str = "<rules>") -> tuple[AlertRule, ...]:
@@ -353,11 +352,11 @@ def load_rules(text: str, name: str = "<rules>") -> tuple[AlertRule, ...]:
 
     require_name("load_rules", "name", name)
     source = parse(text, name)
-    rules: list[tuple[Any, Location, dict[str, object]]] = []
+    rules: list[tuple[Reader, Location, dict[str, object]]] = []
     for index in range(len(source.documents)):
         reader = Reader(source, index)
         rules += _rules_of(reader, source.documents[index])
-    recorded = _recorded_windows([(path, rule) for _, path, rule in rules])
+    recorded = _recorded_windows([rule for _, _, rule in rules])
     loaded: list[AlertRule] = []
     for reader, path, rule in rules:
         if "alert" in rule:
@@ -368,7 +367,8 @@ def load_rules(text: str, name: str = "<rules>") -> tuple[AlertRule, ...]:
     return tuple(_distinct(loaded))
 
 
-def _rules_of(reader: Any, document: object) -> list[tuple[Any, Location, dict[str, object]]]:
+def _rules_of(reader: Reader,
+              document: object) -> list[tuple[Reader, Location, dict[str, object]]]:
     """Every rule of one document, with its place."""
     top = reader.mapping(document, ())
     path: Location = ()
@@ -389,7 +389,7 @@ def _rules_of(reader: Any, document: object) -> list[tuple[Any, Location, dict[s
     return found
 
 
-def _alert(reader: Any, path: Location, rule: dict[str, object],
+def _alert(reader: Reader, path: Location, rule: dict[str, object],
            recorded: dict[str, int]) -> list[AlertRule]:
     """One alerting rule as one AlertRule per branch of its ``or``."""
     alert = reader.name(rule.get("alert"), (*path, "alert"))

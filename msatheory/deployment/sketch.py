@@ -71,6 +71,7 @@ from msatheory.errors import (
 from msatheory.sim import VirtualClock, seeded_rng
 
 __all__ = [
+    "CANARY_SHARES",
     "COMPILE_REJECTIONS",
     "ERROR_RATE_LIMIT",
     "HEALTH_ATTEMPTS",
@@ -424,6 +425,11 @@ class Fleet:
         """The instances taking traffic, in the order they were started."""
         return [self.running[k] for k, w in self.weights.items() if w > 0]
 
+    def idle(self) -> list[str]:
+        """The ids of the instances running that take no traffic, in the order they were
+        started."""
+        return [k for k, w in self.weights.items() if w == 0]
+
     def traffic_by_version(self) -> dict[str, Fraction]:
         """Each version taking traffic, and its share."""
         shares: dict[str, Fraction] = {}
@@ -436,15 +442,12 @@ class Fleet:
         """Each version with a running instance, whether or not it takes traffic."""
         return tuple(dict.fromkeys(i.version for i in self.running.values()))
 
-    def error_ratio(self) -> Fraction:
-        """The share of all requests that fail now: each version's error ratio, weighted
-        by its traffic."""
-        return sum((share * Fraction(self.versions[v].error_ratio)
-                    for v, share in self.traffic_by_version().items()), Fraction(0))
+    def shares(self) -> str:
+        """Each version taking traffic and its share, ``"v1 90%, v2 10%"``."""
+        return ", ".join(f"{v} {float(s):.0%}" for v, s in self.traffic_by_version().items())
 
     def __repr__(self) -> str:
-        split = ", ".join(f"{v} {float(s):.0%}" for v, s in self.traffic_by_version().items())
-        return f"Fleet({self.service} at {self.clock.now:g} s: {split})"
+        return f"Fleet({self.service} at {self.clock.now:g} s: {self.shares()})"
 
 
 @dataclass(frozen=True)
@@ -700,9 +703,8 @@ class SketchDeploymentManager:
     def cleanup_blue_environment(self, service_name: str) -> None:
         """Delete every instance that no longer takes traffic: blue, after the switch."""
         self._service(service_name)
-        for ident, weight in list(self.fleet.weights.items()):
-            if weight == 0:
-                self.fleet.delete(ident)
+        for ident in self.fleet.idle():
+            self.fleet.delete(ident)
 
     def allocate_traffic(self, service_name: str, canary: SketchService,
                          share: Fraction) -> None:

@@ -75,7 +75,7 @@ def exact(value: Number) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(repr(value))
 
 
-def _result(value: Fraction, *given: object) -> Number:
+def _result(value: Fraction, *given: object) -> float | Fraction:
     """``value`` kept a Fraction when a Fraction was given, otherwise a float."""
     return value if any(isinstance(g, Fraction) for g in given) else float(value)
 
@@ -204,6 +204,17 @@ def time_to_exhaustion(burn_rate: Number, period: Number) -> Number:
     return _result(exact(whole) / exact(rate), burn_rate, period)
 
 
+def _burn_alert(owner: str, error_ratio: object, slo: object, window: object,
+                burn: object) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """A burn-rate alert's arguments, exactly: the event's error ratio, the SLO's budget
+    ``1 - slo``, the window and the burn rate."""
+    ratio = require_probability(owner, "error_ratio", error_ratio, zero=False)
+    objective = _objective(owner, slo)
+    span = require_time(owner, "window", window, positive=True)
+    rate = require_time(owner, "burn", burn, positive=True, unit="budgets per period")
+    return exact(ratio), 1 - exact(objective), exact(span), exact(rate)
+
+
 def detection_time(error_ratio: Number, slo: Number, window: Number,
                    burn: Number) -> Number | None:
     """Def 7.2.2 (告警规则): the workbook's detection time of a burn-rate alert.
@@ -245,16 +256,10 @@ def detection_time(error_ratio: Number, slo: Number, window: Number,
     Def 7.2.2. The Site Reliability Workbook, ch. 5, "Alert on Burn Rate" (detection time
     = ((1 - SLO) / error ratio) * alerting window size * burn rate).
     """
-    owner = "detection_time"
-    ratio = require_probability(owner, "error_ratio", error_ratio, zero=False)
-    objective = _objective(owner, slo)
-    span = require_time(owner, "window", window, positive=True)
-    rate = require_time(owner, "burn", burn, positive=True, unit="budgets per period")
-    budget = 1 - exact(objective)
-    if exact(ratio) <= exact(rate) * budget:
+    ratio, budget, span, rate = _burn_alert("detection_time", error_ratio, slo, window, burn)
+    if ratio <= rate * budget:
         return None
-    return _result(budget / exact(ratio) * exact(span) * exact(rate),
-                   error_ratio, slo, window, burn)
+    return _result(budget / ratio * span * rate, error_ratio, slo, window, burn)
 
 
 def reset_time(error_ratio: Number, slo: Number, window: Number,
@@ -292,16 +297,11 @@ def reset_time(error_ratio: Number, slo: Number, window: Number,
     Def 7.2.2. The Site Reliability Workbook, ch. 5, "Alert on Burn Rate" (reset time
     58 minutes) and "Multiwindow, Multi-Burn-Rate Alerts".
     """
-    owner = "reset_time"
-    ratio = require_probability(owner, "error_ratio", error_ratio, zero=False)
-    objective = _objective(owner, slo)
-    span = require_time(owner, "window", window, positive=True)
-    rate = require_time(owner, "burn", burn, positive=True, unit="budgets per period")
-    threshold = exact(rate) * (1 - exact(objective))
-    if exact(ratio) <= threshold:
+    ratio, budget, span, rate = _burn_alert("reset_time", error_ratio, slo, window, burn)
+    threshold = rate * budget
+    if ratio <= threshold:
         return None
-    return _result(exact(span) * (1 - threshold / exact(ratio)),
-                   error_ratio, slo, window, burn)
+    return _result(span * (1 - threshold / ratio), error_ratio, slo, window, burn)
 
 
 # --- the SLO record and the workbook's table ---------------------------------------------
@@ -333,14 +333,12 @@ class SLO:
     @property
     def budget(self) -> float | Fraction:
         """The error budget as a ratio, ``1 - objective``."""
-        budget = 1 - exact(self.objective)
-        return budget if isinstance(self.objective, Fraction) else float(budget)
+        return _result(1 - exact(self.objective), self.objective)
 
     @property
     def downtime(self) -> float | Fraction:
         """The budget as minutes of full outage over the period."""
-        minutes = (1 - exact(self.objective)) * self.period
-        return minutes if isinstance(self.objective, Fraction) else float(minutes)
+        return _result((1 - exact(self.objective)) * self.period, self.objective)
 
     def threshold(self, burn: Number) -> float | Fraction:
         """The error ratio at which the budget burns at rate ``burn``."""
@@ -354,6 +352,16 @@ class SLO:
         span = require_time("SLO", "window", window, positive=True)
         rate = exact(part) * self.period / exact(span)
         return _result(rate, share, window)
+
+
+def slo_or_workbook(owner: str, slo: object) -> SLO:
+    """``slo`` if it is an :class:`SLO`; the workbook's 99.9% over 30 days, exactly, when
+    it is None.
+
+    >>> slo_or_workbook("table", None)
+    SLO(objective=Fraction(999, 1000), period=43200)
+    """
+    return SLO(Fraction(999, 1000)) if slo is None else require_instance(owner, "slo", slo, SLO)
 
 
 def minutes_text(minutes: float) -> str:
@@ -406,8 +414,7 @@ def burn_rate_table(slo: SLO | None = None,
     ----------
     Def 7.2.2. The Site Reliability Workbook, ch. 5, Table 5-4.
     """
-    slo = SLO(Fraction(999, 1000)) if slo is None else require_instance(
-        "burn_rate_table", "slo", slo, SLO)
+    slo = slo_or_workbook("burn_rate_table", slo)
     rows = []
     for burn in burns:
         ratio = slo.threshold(burn)

@@ -15,8 +15,7 @@ SDK, and measures what a trace shows:
   ``InMemorySpanExporter`` behind a ``SimpleSpanProcessor``, explicit start and end times,
   and the W3C ``traceparent`` header injected by each caller and extracted by each callee;
 * :func:`span_tree` makes a trace a networkx ``DiGraph``; :func:`critical_path` is Jaeger's
-  critical path (the chain of spans that sets the end-to-end latency); :func:`render_trace`
-  draws a waterfall;
+  critical path (the chain of spans that sets the end-to-end latency);
 * :func:`sampling_outcome` and :func:`complete_trace_probability` measure head sampling
   that is consistent across services (``ParentBased(TraceIdRatioBased(p))``) against
   sampling that each service decides alone (broken traces).
@@ -75,7 +74,6 @@ __all__ = [
     "critical_path",
     "critical_time",
     "export_traces",
-    "render_trace",
     "sampling_outcome",
     "span_tree",
     "traces_of",
@@ -661,101 +659,3 @@ def sampling_outcome(visits: Sequence[Visit], *, sampler: str, ratio: float,
     complete = sum(len(group) == whole[key] for key, group in kept.items())
     return TraceSampling(len(sizes), len(kept), complete, len(kept) - complete,
                          len(sampled.spans), sum(sizes))
-
-
-# --- a waterfall ----------------------------------------------------------------------------
-
-_BAR = 40
-_LABEL = 28
-
-
-def render_trace(tree: nx.DiGraph, *, rows: int = 14) -> str:
-    """Def 7.3.2 (链路追踪): a trace as a waterfall, one line per span, indented by depth.
-
-    Each bar spans the span's interval on a common time axis of 40 cells; ``#`` marks a
-    cell where the span is on the critical path, ``=`` one where it is not; ``>`` opens a
-    caller's span (a ``CLIENT`` or ``PRODUCER`` span). The columns are the service, the
-    start and the duration in milliseconds.
-
-    Parameters
-    ----------
-    tree : networkx.DiGraph
-        From :func:`span_tree`.
-    rows : int
-        The most spans drawn; the rest are counted on a last line.
-
-    Returns
-    -------
-    str
-        A header line, then the spans depth first, siblings by start; at most ``rows + 2``
-        lines of at most 100 characters.
-
-    Raises
-    ------
-    TheoryError
-        A ``rows`` under 1, or a tree without spans.
-
-    Examples
-    --------
-    >>> from msatheory.deployment.workload import checkout, run_requests
-    >>> spans = export_traces(run_requests(checkout(), seed=1)).spans
-    >>> print(render_trace(span_tree(spans)))
-    trace of 12 spans, 21.6 ms; > a caller's span, # the critical path
-    POST /checkout               gateway      0.0   21.6 |#============================           |
-      > POST /orders             gateway      0.7   20.9 |##=========================##           |
-        POST /orders             orders       1.2   19.9 | ###########================            |
-          > GET /cart            orders       8.4   10.7 |           #============#               |
-            GET /cart            cart         8.9    9.7 |           ######========               |
-              > GET /products    cart        12.4    6.3 |                #======##               |
-                GET /products    catalogue   12.9    5.3 |                ########                |
-          > POST /payments       orders      19.1    1.5 |                        ###             |
-            POST /payments       payments    19.6    0.5 |                         ##             |
-          > order-placed publish orders      20.6    0.5 |                          ##            |
-            order-placed         shipping    21.6    9.0 |                            ============|
-            order-placed         email       21.6    7.2 |                            ==========  |
-
-    References
-    ----------
-    Def 7.3.2. Dapper, figure 2 (a trace drawn on a time line); Jaeger UI's trace timeline.
-    """
-    require_count("render_trace", "rows", rows, least=1)
-    require_instance("render_trace", "tree", tree, nx.DiGraph)
-    if not len(tree):
-        raise TheoryError("render_trace: tree must hold at least one span, not none")
-    roots = sorted((n for n in tree if tree.in_degree(n) == 0),
-                   key=lambda n: tree.nodes[n]["start"])
-    order: list[tuple[str, int]] = []
-    stack = [(root, 0) for root in reversed(roots)]
-    while stack:
-        node, depth = stack.pop()
-        order.append((node, depth))
-        later = sorted(tree.successors(node), key=lambda n: tree.nodes[n]["start"])[::-1]
-        stack += [(child, depth + 1) for child in later]
-    low = min(tree.nodes[n]["start"] for n in tree)
-    high = max(tree.nodes[n]["end"] for n in tree)
-    scale = max(high - low, 1) / _BAR
-    critical: dict[str, list[Section]] = {}
-    for section in critical_path(tree):
-        critical.setdefault(section.span, []).append(section)
-    root_span = tree.nodes[roots[0]]
-    lines = [f"trace of {len(tree)} spans, {(root_span['end'] - root_span['start']) / 1000:.1f}"
-             f" ms; > a caller's span, # the critical path"]
-    for node, depth in order[:rows]:
-        data = tree.nodes[node]
-        mark = "> " if data.get("kind") in ("CLIENT", "PRODUCER") else ""
-        label = ("  " * depth + mark + str(data["name"]))[:_LABEL]
-        bar = []
-        for cell in range(_BAR):
-            left, right = low + cell * scale, low + (cell + 1) * scale
-            if not (data["start"] < right and (data["end"] > left or data["start"] >= left)):
-                bar.append(" ")
-            elif any(s.start < right and s.end > left for s in critical.get(node, ())):
-                bar.append("#")
-            else:
-                bar.append("=")
-        lines.append(f"{label:<{_LABEL}} {str(data.get('service', ''))[:9]:<9} "
-                     f"{(data['start'] - low) / 1000:6.1f} "
-                     f"{(data['end'] - data['start']) / 1000:6.1f} |{''.join(bar)}|")
-    if len(order) > rows:
-        lines.append(f"... and {len(order) - rows} more spans")
-    return "\n".join(lines)

@@ -158,11 +158,12 @@ def request_path(architecture: Architecture, entry: str, calls: Iterable[str] | 
     for callee in chosen:
         if callee not in known:
             raise TheoryError(f"{owner}: {entry!r} does not call {callee!r}")
-    fan_out = frozenset(require_names(owner, "parallel", parallel))
-    for service in fan_out - set(arch.services):
-        raise TheoryError(f"{owner}: parallel names {service!r}, not a service")
+    fan_out = require_names(owner, "parallel", parallel)
+    for service in fan_out:
+        if service not in arch.services:
+            raise TheoryError(f"{owner}: parallel names {service!r}, not a service")
     return Hop(entry, "entry", name or entry, 0, None,
-               _hops(arch, entry, chosen, fan_out, ()))
+               _hops(arch, entry, chosen, frozenset(fan_out), ()))
 
 
 def checkout(parallel: Iterable[str] = ()) -> Hop:

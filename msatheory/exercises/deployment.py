@@ -78,15 +78,20 @@ def _holds(test: Callable[..., bool], *args: object) -> bool:
         return False
 
 
-def _zero(value: int | str) -> bool:
-    return value in (0, "0%")
+def _accepted(case: Case) -> bool:
+    """Whether the API server accepts the rollout, as :func:`rollout_bounds` does: not
+    both values written as zero."""
+    try:
+        rollout_bounds(*case)
+    except TheoryError:
+        return False
+    return True
 
 
 def _cases(surges: st.SearchStrategy[int | str],
            unavailables: st.SearchStrategy[int | str]) -> st.SearchStrategy[Case]:
-    """Rollouts the API server accepts: not both values written as zero."""
-    return st.tuples(st.integers(1, 20), surges, unavailables).filter(
-        lambda c: not (_zero(c[1]) and _zero(c[2])))
+    """Rollouts the API server accepts."""
+    return st.tuples(st.integers(1, 20), surges, unavailables).filter(_accepted)
 
 
 def _bounds_case(case: Case) -> str:
@@ -307,12 +312,12 @@ def _quantile_search(answer: Callable[..., object]) -> Failure | None:
 
 # -- 7.detection-time: how long a burn-rate alert takes to fire ------------------------------
 
+#: The symbols of the answer: the event's error ratio, the objective, the window and the
+#: burn rate.
 DETECTION = ("e", "S", "w", "b")
 #: SLOs ``S`` the points step tries; a burn rate ``b`` below ``1 / (1 - S)``, the error ratio
 #: ``e`` above ``b * (1 - S)`` (the alert fires), down from a full outage.
 SLOS = (Fraction(9, 10), Fraction(99, 100), Fraction(999, 1000), Fraction(9995, 10000))
-
-
 #: Points the search tries: each is a sympy substitution, the slowest part of the check.
 POINTS = 100
 
