@@ -314,6 +314,27 @@ def test_the_drawing_marks_no_rollback_in_a_promoted_release():
                                                   if s.decision == "Pass")
 
 
+@pytest.mark.parametrize("release", ["erroring", "broken"])
+def test_the_drawing_marks_the_end_of_a_blue_green_switch_back(release):
+    # switched back after a failed check, or green abandoned at the progress deadline:
+    # no event names the outcome, and the release still ends in its last step
+    report = model("blue-green", release, "p99")
+    drawing = ReleaseDrawing()
+    drawing.show(ReleaseView(report, "p99"))
+    assert report.outcome == "rolled back"
+    end = report.timeline[-1].time
+    assert all(line.get_visible() and xdata(line)[0] == end for line in drawing.ended)
+    assert [line.get_color() for line in drawing.ended] == [FAIL] * 4
+
+
+def test_the_drawing_marks_no_end_of_a_stuck_release():
+    report = model("rolling", "broken", "p99")
+    drawing = ReleaseDrawing()
+    drawing.show(ReleaseView(report, "p99"))
+    assert report.outcome == "stuck"
+    assert not any(line.get_visible() for line in drawing.ended)
+
+
 def test_the_time_axis_is_labelled_in_minutes_up_to_the_span():
     drawing = ReleaseDrawing()
     drawing.show(ReleaseView(model("argo", "broken", "p99"), "p99"))  # stuck for 20 min

@@ -26,16 +26,8 @@ from msatheory.communication.lab import (
     run,
 )
 from msatheory.errors import require_fraction
-from msatheory.interactive.explorer import (
-    Explorer,
-    beside,
-    choice,
-    figure_image,
-    report_html,
-    whole,
-)
+from msatheory.interactive.explorer import Explorer, choice, report_html, row, whole
 from msatheory.interactive.figures.communication import BreakerDrawing, phase_label
-from msatheory.interactive.figures.png import Canvas
 
 __all__ = ["BreakerExplorer"]
 
@@ -68,10 +60,6 @@ class BreakerExplorer(Explorer):
     def __init__(self, profile: str = "outage", *, failure_rate: float | None = None,
                  latency_ms: int | None = None, breaker: str = "consecutive",
                  retry: str = "exponential", seed: int = 0):
-        def row(width: int = 330) -> dict[str, object]:
-            return {"style": {"description_width": "90px"},
-                    "layout": widgets.Layout(width=f"{width}px")}
-
         self.profile = widgets.Dropdown(options=list(PROFILES), value="outage",
                                         description="profile", **row())
         self.failure_rate = widgets.FloatSlider(1.0, min=0, max=1, step=0.1,
@@ -89,17 +77,11 @@ class BreakerExplorer(Explorer):
                                            **row(200))
         self.report = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.drawing = BreakerDrawing(compare=False)
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing, self.drawing.fixed)
-        self.image = figure_image(self.canvas)
         memo = functools.lru_cache(maxsize=64)
         self._run: Callable[[_Key], BreakerRun] = memo(self._compute)
         self._shown: Callable[[_Key], tuple[bytes, str]] = memo(self._render)
-        self._holding = False
-        self.controls = (self.profile, self.failure_rate, self.latency_ms, self.breaker,
-                         self.retry, self.seed)
-        for control in self.controls:
-            control.observe(self._changed, names="value")
-        self.widget = beside([*self.controls, self.report], self.image, width=340)
+        self._mount(self.drawing, (self.profile, self.failure_rate, self.latency_ms,
+                                   self.breaker, self.retry, self.seed), self.report)
         values: dict[str, object] = {"profile": profile, "breaker": breaker, "retry": retry,
                                      "seed": seed}
         if failure_rate is not None:
@@ -132,13 +114,10 @@ class BreakerExplorer(Explorer):
         breaker = choice(_OWNER, "breaker", state["breaker"], tuple(BREAKERS))
         retry = choice(_OWNER, "retry", state["retry"], tuple(RETRIES))
         seed = whole(_OWNER, "seed", state["seed"], 0, self.seed.max)
-        self._holding = True
-        try:
+        with self._moving():
             self.profile.value, self.breaker.value, self.retry.value = name, breaker, retry
             self.failure_rate.value, self.latency_ms.value = share, latency
             self.seed.value = seed
-        finally:
-            self._holding = False
         self._show()
 
     def run(self) -> BreakerRun:

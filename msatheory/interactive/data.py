@@ -56,14 +56,7 @@ from msatheory.data.sharding import (
     zipf_requests,
 )
 from msatheory.errors import TheoryError, require_number
-from msatheory.interactive.explorer import (
-    Explorer,
-    beside,
-    choice,
-    figure_image,
-    report_html,
-    whole,
-)
+from msatheory.interactive.explorer import Explorer, choice, one_of, report_html, row, whole
 from msatheory.interactive.figures.data import (
     DEPTHS,
     QuorumDrawing,
@@ -71,7 +64,6 @@ from msatheory.interactive.figures.data import (
     ShardingDrawing,
     ShardingView,
 )
-from msatheory.interactive.figures.png import Canvas
 from msatheory.theory.render import counted
 
 __all__ = [
@@ -118,10 +110,6 @@ _ShardKey = tuple[str, int, int, str, float]
 #: What determines a quorum run: profile, n, r, w, seed (k changes only the exact part).
 _RunKey = tuple[str, int, int, int, int]
 _QuorumKey = tuple[str, int, int, int, int, int]
-
-
-def _row(width: int = 330) -> dict[str, object]:
-    return {"style": {"description_width": "90px"}, "layout": widgets.Layout(width=f"{width}px")}
 
 
 def _lines(text: str) -> str:
@@ -179,33 +167,28 @@ class ShardingExplorer(Explorer):
     def __init__(self, scheme: str = "ring", *, nodes: int = 4, vnodes: int = 160,
                  change: str = "add", skew: float = 1.0):
         self.scheme = widgets.Dropdown(options=list(SCHEMES), value="ring",
-                                       description="scheme", **_row())
+                                       description="scheme", **row())
         self.nodes = widgets.IntSlider(4, min=_NODES[0], max=_NODES[1], description="nodes",
-                                       continuous_update=True, **_row())
+                                       continuous_update=True, **row())
         self.vnodes = widgets.SelectionSlider(options=list(VNODES), value=160,
                                               description="virtual nodes",
-                                              continuous_update=True, **_row())
+                                              continuous_update=True, **row())
         self.change = widgets.Dropdown(options=[("add a node", "add"),
                                                 ("remove the last node", "remove")],
-                                       value="add", description="change", **_row())
+                                       value="add", description="change", **row())
         self.skew = widgets.FloatSlider(1.0, min=0, max=_SKEW, step=0.1,
                                         description="Zipf s", readout_format=".1f",
-                                        continuous_update=True, **_row())
+                                        continuous_update=True, **row())
         self.report = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.drawing = ShardingDrawing()
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing, self.drawing.fixed)
-        self.image = figure_image(self.canvas)
         self.keys = sample_keys(KEYS, seed=0)
         memo = functools.lru_cache(maxsize=64)
         self._placed: Callable[[str, int, int], _Placed] = memo(self._place)
         self._requests: Callable[[float], tuple[str, ...]] = memo(self._ask)
         self._run: Callable[[_ShardKey], ShardingView] = memo(self._compute)
         self._shown: Callable[[_ShardKey], tuple[bytes, str]] = memo(self._render)
-        self._holding = False
-        self.controls = (self.scheme, self.nodes, self.vnodes, self.change, self.skew)
-        for control in self.controls:
-            control.observe(self._changed, names="value")
-        self.widget = beside([*self.controls, self.report], self.image, width=340)
+        self._mount(self.drawing, (self.scheme, self.nodes, self.vnodes, self.change,
+                                   self.skew), self.report)
         self.set(scheme=scheme, nodes=nodes, vnodes=vnodes, change=change, skew=skew)
 
     def _key(self) -> _ShardKey:
@@ -222,22 +205,16 @@ class ShardingExplorer(Explorer):
         state = self.controls_after(values)
         scheme = choice(owner, "scheme", state["scheme"], tuple(SCHEMES))
         count = whole(owner, "nodes", state["nodes"], *_NODES)
-        vnodes = state["vnodes"]
-        if isinstance(vnodes, bool) or vnodes not in VNODES:
-            raise TheoryError(f"{owner}: vnodes must be one of "
-                              f"{', '.join(map(str, VNODES))}, not {vnodes!r}")
+        vnodes = one_of(owner, "vnodes", state["vnodes"], VNODES)
         change = choice(owner, "change", state["change"], CHANGES)
         skew = require_number(owner, "skew", state["skew"])
         if skew > _SKEW or abs(skew * 10 - round(skew * 10)) > 1e-9:
             raise TheoryError(f"{owner}: skew must be a number from 0 to {_SKEW:g} in "
                               f"steps of 0.1, not {state['skew']!r}")
-        self._holding = True
-        try:
+        with self._moving():
             self.scheme.value, self.nodes.value, self.change.value = scheme, count, change
-            self.vnodes.value, self.skew.value = int(vnodes), round(skew, 1)
+            self.vnodes.value, self.skew.value = vnodes, round(skew, 1)
             self.vnodes.disabled = scheme != "ring"
-        finally:
-            self._holding = False
         self._show()
 
     def view(self) -> ShardingView:
@@ -328,29 +305,24 @@ class QuorumExplorer(Explorer):
     def __init__(self, profile: str = "LNKD-DISK", *, n: int = 3, r: int = 1, w: int = 1,
                  k: int = 1, seed: int = 0):
         self.profile = widgets.Dropdown(options=list(PRODUCTION), value="LNKD-DISK",
-                                        description="profile", **_row())
+                                        description="profile", **row())
         self.n = widgets.IntSlider(3, min=_REPLICAS[0], max=_REPLICAS[1],
-                                   description="N (replicas)", continuous_update=True, **_row())
+                                   description="N (replicas)", continuous_update=True, **row())
         self.r = widgets.IntSlider(1, min=1, max=3, description="R (read)",
-                                   continuous_update=True, **_row())
+                                   continuous_update=True, **row())
         self.w = widgets.IntSlider(1, min=1, max=3, description="W (write)",
-                                   continuous_update=True, **_row())
+                                   continuous_update=True, **row())
         self.k = widgets.IntSlider(1, min=DEPTHS[0], max=DEPTHS[-1],
-                                   description="k (versions)", continuous_update=True, **_row())
-        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed", **_row(200))
+                                   description="k (versions)", continuous_update=True, **row())
+        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed", **row(200))
         self.report = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.drawing = QuorumDrawing()
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing, self.drawing.fixed)
-        self.image = figure_image(self.canvas)
         memo = functools.lru_cache(maxsize=64)
         self._run: Callable[[_RunKey], tuple[tuple[float, ...], QuorumLatency]] = memo(
             self._simulate)
         self._shown: Callable[[_QuorumKey], tuple[bytes, str]] = memo(self._render)
-        self._holding = False
-        self.controls = (self.profile, self.n, self.r, self.w, self.k, self.seed)
-        for control in self.controls:
-            control.observe(self._changed, names="value")
-        self.widget = beside([*self.controls, self.report], self.image, width=340)
+        self._mount(self.drawing, (self.profile, self.n, self.r, self.w, self.k, self.seed),
+                    self.report)
         self.set(profile=profile, n=n, r=r, w=w, k=k, seed=seed)
 
     def _key(self) -> _QuorumKey:
@@ -375,14 +347,11 @@ class QuorumExplorer(Explorer):
         w = whole(owner, "w", state["w"], 1, n)
         k = whole(owner, "k", state["k"], DEPTHS[0], DEPTHS[-1])
         seed = whole(owner, "seed", state["seed"], 0, self.seed.max)
-        self._holding = True
-        try:
+        with self._moving():
             self.r.max = self.w.max = _REPLICAS[1]
             self.profile.value, self.n.value, self.r.value, self.w.value = profile, n, r, w
             self.r.max = self.w.max = n
             self.k.value, self.seed.value = k, seed
-        finally:
-            self._holding = False
         self._show()
 
     @property

@@ -28,17 +28,8 @@ from msatheory.deployment.bluegreen import blue_green
 from msatheory.deployment.canary import argo, flagger
 from msatheory.deployment.release import ReleaseReport, Version, broken, erroring, good, slow
 from msatheory.deployment.rolling import rolling
-from msatheory.errors import TheoryError
-from msatheory.interactive.explorer import (
-    Explorer,
-    beside,
-    choice,
-    figure_image,
-    report_html,
-    whole,
-)
+from msatheory.interactive.explorer import Explorer, choice, one_of, report_html, row, whole
 from msatheory.interactive.figures.deployment import ReleaseDrawing, ReleaseView
-from msatheory.interactive.figures.png import Canvas
 
 __all__ = ["BAKES", "CHECKS", "HORIZON", "RELEASES", "STEP_WEIGHTS", "STRATEGIES",
            "DeploymentExplorer"]
@@ -73,14 +64,10 @@ HORIZON = 1200
 _Key = tuple[str, str, str, int, int, int]
 
 
-def _row(width: int = 330) -> dict[str, object]:
-    return {"style": {"description_width": "90px"}, "layout": widgets.Layout(width=f"{width}px")}
-
-
 def _report_body(report: ReleaseReport) -> str:
     """The report's measures, its check's decisions and its events, as HTML."""
     lines = "<br>".join(html.escape(line.strip()) for line in report.describe().splitlines())
-    decisions = ", ".join(f"{s.time} s {s.decision}" for s in report.timeline if s.decision)
+    decisions = _decisions(report)
     events = "".join(f"<li>{t} s: {html.escape(e)}</li>" for t, e in report.events())
     return (f"<p class='msa-summary'>{lines}</p>"
             f"<p class='msa-decisions'><b>decisions</b>: "
@@ -114,32 +101,26 @@ class DeploymentExplorer(Explorer):
     def __init__(self, strategy: str = "flagger", *, release: str = "erroring",
                  check: str = "p99", bake: int = 300, step_weight: int = 10, seed: int = 0):
         self.strategy = widgets.Dropdown(options=[(v, k) for k, v in STRATEGIES.items()],
-                                         value="flagger", description="strategy", **_row())
+                                         value="flagger", description="strategy", **row())
         self.release = widgets.Dropdown(options=list(RELEASES), value="erroring",
-                                        description="release", **_row())
+                                        description="release", **row())
         self.check = widgets.Dropdown(options=[(label, k) for k, (label, _) in CHECKS.items()],
-                                      value="p99", description="check", **_row())
+                                      value="p99", description="check", **row())
         self.bake = widgets.SelectionSlider(options=list(BAKES), value=300,
                                             description="bake (s)", continuous_update=True,
-                                            **_row())
+                                            **row())
         self.step_weight = widgets.SelectionSlider(options=list(STEP_WEIGHTS), value=10,
                                                    description="step weight",
-                                                   continuous_update=True, **_row())
-        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed", **_row(200))
+                                                   continuous_update=True, **row())
+        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed", **row(200))
         self.report = widgets.HTML(layout=widgets.Layout(width="330px", max_height="330px",
                                                          overflow="auto"))
         self.drawing = ReleaseDrawing(titled=False)  # the report says what a title would
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing, self.drawing.fixed)
-        self.image = figure_image(self.canvas)
         memo = functools.lru_cache(maxsize=128)
         self._run: Callable[[_Key], ReleaseReport] = memo(self._simulate)
         self._shown: Callable[[_Key], tuple[bytes, str]] = memo(self._render)
-        self._holding = False
-        self.controls = (self.strategy, self.release, self.check, self.bake,
-                         self.step_weight, self.seed)
-        for control in self.controls:
-            control.observe(self._changed, names="value")
-        self.widget = beside([*self.controls, self.report], self.image, width=340)
+        self._mount(self.drawing, (self.strategy, self.release, self.check, self.bake,
+                                   self.step_weight, self.seed), self.report)
         self.set(strategy=strategy, release=release, check=check, bake=bake,
                  step_weight=step_weight, seed=seed)
 
@@ -158,22 +139,19 @@ class DeploymentExplorer(Explorer):
         strategy = choice(owner, "strategy", state["strategy"], tuple(STRATEGIES))
         release = choice(owner, "release", state["release"], tuple(RELEASES))
         check = choice(owner, "check", state["check"], tuple(CHECKS))
-        bake = _one_of(owner, "bake", state["bake"], BAKES)
-        step_weight = _one_of(owner, "step_weight", state["step_weight"], STEP_WEIGHTS)
+        bake = one_of(owner, "bake", state["bake"], BAKES)
+        step_weight = one_of(owner, "step_weight", state["step_weight"], STEP_WEIGHTS)
         seed = whole(owner, "seed", state["seed"], 0, self.seed.max)
-        self._holding = True
-        try:
+        with self._moving():
             self.strategy.value, self.release.value, self.check.value = strategy, release, check
             self.bake.value, self.step_weight.value, self.seed.value = bake, step_weight, seed
             self.bake.disabled = strategy not in ("rolling", "blue-green")
             self.step_weight.disabled = strategy != "flagger"
-        finally:
-            self._holding = False
         self._show()
 
     def result(self) -> ReleaseReport:
         """The release the controls describe, as the model reports it."""
-        return self._run(self._key())
+        return self._run(_model_key(self._key()))
 
     def view(self) -> ReleaseView:
         """What the controls describe, as the figure draws it."""
@@ -186,12 +164,10 @@ class DeploymentExplorer(Explorer):
         """The release's measures (:meth:`~msatheory.deployment.release.ReleaseReport.describe`)
         and, on a last line, its check's decisions in order."""
         report = self.result()
-        decisions = ", ".join(f"{s.time} s {s.decision}" for s in report.timeline
-                              if s.decision)
-        return f"{report.describe()}\n  decisions: {decisions or 'none'}"
+        return f"{report.describe()}\n  decisions: {_decisions(report) or 'none'}"
 
     def _simulate(self, key: _Key) -> ReleaseReport:
-        strategy, release, check, bake, step_weight, seed = _model_key(key)
+        strategy, release, check, bake, step_weight, seed = key
         new, watch = RELEASES[release](), CHECKS[check][1]
         if strategy == "rolling":
             return rolling(new, check=watch, bake=bake, horizon=HORIZON, seed=seed)
@@ -233,9 +209,6 @@ def _model_key(key: _Key) -> _Key:
             step_weight if strategy == "flagger" else 10, seed)
 
 
-def _one_of(owner: str, name: str, value: object, allowed: tuple[int, ...]) -> int:
-    """Control ``name`` as one of the whole numbers ``allowed``."""
-    if isinstance(value, bool) or value not in allowed:
-        raise TheoryError(f"{owner}: {name} must be one of "
-                          f"{', '.join(map(str, allowed))}, not {value!r}")
-    return int(value)
+def _decisions(report: ReleaseReport) -> str:
+    """The check's decisions in order, each with its time."""
+    return ", ".join(f"{time} s {decision}" for time, decision in report.decisions())

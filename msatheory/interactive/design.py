@@ -26,14 +26,12 @@ from msatheory.design.sizing import SKETCH_BOUNDS, Bounds, check_granularity, gr
 from msatheory.errors import TheoryError, require_number
 from msatheory.interactive.explorer import (
     Explorer,
-    beside,
     choice,
-    figure_image,
     report_html,
+    row,
     whole,
 )
 from msatheory.interactive.figures.design import CutDrawing
-from msatheory.interactive.figures.png import Canvas
 from msatheory.theory.verdict import Verdict
 
 __all__ = ["GranularityExplorer"]
@@ -65,10 +63,6 @@ class GranularityExplorer(Explorer):
                  weights: CouplingWeights = DEFAULT_WEIGHTS, method: str = "greedy_modularity"):
         self.monolith = monolith
         choice("GranularityExplorer", "method", method, METHODS)
-        def row() -> dict[str, object]:
-            return {"style": {"description_width": "90px"},
-                    "layout": widgets.Layout(width="330px")}
-
         self.bounds_slider = widgets.IntRangeSlider(
             value=(bounds.merge_below, bounds.split_above), min=1,
             max=max(_LARGEST_BOUND, bounds.split_above), description="bounds",
@@ -83,18 +77,13 @@ class GranularityExplorer(Explorer):
                                        description="method", **row())
         self.report = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.drawing = CutDrawing(monolith, figsize=(5.6, 5.6))
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing)
-        self.image = figure_image(self.canvas)
         # What a control did not change is not computed again.
         memo = functools.lru_cache(maxsize=64)
         self._cut: Callable[[tuple[float, float, float, str]], Design] = memo(self._decompose)
         self._optimized: Callable[[_Key], Design] = memo(self._optimize)
         self._shown: Callable[[_Key], tuple[bytes, str]] = memo(self._render)
-        self._holding = False
-        for control in (self.bounds_slider, self.write, self.read, self.call, self.method):
-            control.observe(self._changed, names="value")
-        self.widget = beside([self.bounds_slider, self.write, self.read, self.call, self.method,
-                              self.report], self.image, width=340)
+        self._mount(self.drawing, (self.bounds_slider, self.write, self.read, self.call,
+                                   self.method), self.report)
         self._show()
 
     @property
@@ -137,14 +126,11 @@ class GranularityExplorer(Explorer):
         weights = {name: _weight(name, state[name], getattr(self, name).max)
                    for name in ("write", "read", "call")}
         method = choice("GranularityExplorer", "method", state["method"], METHODS)
-        self._holding = True
-        try:
+        with self._moving():
             self.bounds_slider.value = (merge_below, split_above)
             for name, value in weights.items():
                 getattr(self, name).value = value
             self.method.value = method
-        finally:
-            self._holding = False
         self._show()
 
     def design(self) -> Design:

@@ -20,7 +20,7 @@ from msatheory.discovery.detectors import DETECTORS
 from msatheory.discovery.lab import RegistryLab, Tile
 from msatheory.discovery.registry import NoHealthyInstance, ServiceNotFound
 from msatheory.errors import TheoryError
-from msatheory.interactive.explorer import Explorer, beside, figure_image, report_html
+from msatheory.interactive.explorer import Explorer, beside, figure_image, report_html, row
 from msatheory.interactive.figures.discovery import LabDrawing
 from msatheory.interactive.figures.png import Canvas
 
@@ -84,15 +84,11 @@ class RegistryExplorer(Explorer):
                  instances: int = 4, seed: int = 0):
         self.seed, self.instances = seed, instances
         RegistryLab(detector, balancer, instances, seed=seed)  # names a bad choice first
-        def row() -> dict[str, object]:
-            return {"layout": widgets.Layout(width="300px"),
-                    "style": {"description_width": "70px"}}
-
         self.detector = widgets.Dropdown(options=list(DETECTORS), value=detector,
-                                         description="detector", **row())
+                                         description="detector", **row(300, label=70))
         self.balancer = widgets.Dropdown(options=list(BALANCERS), value=balancer,
-                                         description="balancer", **row())
-        self.target = widgets.Dropdown(description="instance", **row())
+                                         description="balancer", **row(300, label=70))
+        self.target = widgets.Dropdown(description="instance", **row(300, label=70))
         buttons = {
             "crash": ("crash", "danger"), "restart": ("restart", ""),
             "add": ("add instance", ""), "partition": ("partition", "warning"),

@@ -8,15 +8,34 @@ text; where the page is narrower than both, the figure wraps under the column.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import ipywidgets as widgets
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
 
 from msatheory.errors import TheoryError, require_choice, require_count
 from msatheory.interactive.figures.png import Canvas
 
-__all__ = ["Explorer", "beside", "choice", "figure_image", "report_html", "whole"]
+__all__ = ["Drawing", "Explorer", "beside", "choice", "figure_image", "one_of", "report_html",
+           "row", "whole"]
+
+
+class Drawing(Protocol):
+    """What an explorer draws on: one figure, the artists it changes on every frame and
+    those that never change (legends beside the plots)."""
+
+    @property
+    def figure(self) -> Figure: ...
+
+    @property
+    def changing(self) -> Iterable[Artist]: ...
+
+    @property
+    def fixed(self) -> Iterable[Artist]: ...
+
 
 class Explorer:
     """A model-driven widget: ``widget`` is what a notebook shows, ``repr`` its text form
@@ -26,8 +45,38 @@ class Explorer:
     #: The names :meth:`set` accepts, in the order of the explorer's ``_key()``.
     CONTROLS: tuple[str, ...] = ()
 
+    #: True while :meth:`_moving` sets controls, so their observers do not redraw.
+    _holding = False
+
     def _key(self) -> tuple[Any, ...]:
         raise NotImplementedError
+
+    def _changed(self, change: dict[str, object]) -> None:
+        """A control's value changed (unless :attr:`_holding`)."""
+        raise NotImplementedError
+
+    def _mount(self, drawing: Drawing, controls: Sequence[widgets.ValueWidget],
+               *report: widgets.Widget, width: int = 340) -> None:
+        """Set up what every explorer has: ``canvas``, a :class:`Canvas` of ``drawing``;
+        ``image``, its PNG at its own size; ``controls``, each observed by
+        :meth:`_changed`; and ``widget``, the controls and then ``report`` (one widget
+        or more) in a column ``width`` pixels wide left of the image."""
+        self.canvas = Canvas(drawing.figure, drawing.changing, drawing.fixed)
+        self.image = figure_image(self.canvas)
+        self.controls = tuple(controls)
+        for control in self.controls:
+            control.observe(self._changed, names="value")
+        self.widget = beside([*self.controls, *report], self.image, width=width)
+
+    @contextmanager
+    def _moving(self) -> Iterator[None]:
+        """Move several controls as one change: :attr:`_holding` is True inside, so
+        :meth:`_changed` ignores each move."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
 
     def controls_after(self, values: dict[str, object]) -> dict[str, object]:
         """Every control's value once ``values`` are applied; a name that is not a control
@@ -63,12 +112,17 @@ def beside(controls: Sequence[widgets.Widget], figure: widgets.Image,
                         layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
+def row(width: int = 330, label: int = 90) -> dict[str, object]:
+    """The keyword arguments of a control in an explorer's column: ``width`` pixels wide,
+    its description ``label`` pixels of that."""
+    return {"style": {"description_width": f"{label}px"},
+            "layout": widgets.Layout(width=f"{width}px")}
+
+
 def report_html(body: str) -> str:
     """An explorer's report: ``body`` (HTML) at a reading line height, not the 28 px
     line of a widget's row."""
     return f'<div class="msa-report" style="line-height:1.45">{body}</div>'
-
-
 
 
 def whole(owner: str, name: str, value: object, least: int, most: int) -> int:
@@ -86,3 +140,12 @@ def whole(owner: str, name: str, value: object, least: int, most: int) -> int:
 def choice(owner: str, name: str, value: object, choices: Sequence[str]) -> str:
     """Control ``name`` of explorer ``owner`` as one of ``choices``."""
     return require_choice(owner, name, value, choices)
+
+
+def one_of(owner: str, name: str, value: object, allowed: Sequence[int]) -> int:
+    """Control ``name`` of explorer ``owner`` (a selection slider) as one of the whole
+    numbers ``allowed``."""
+    if isinstance(value, bool) or value not in allowed:
+        raise TheoryError(f"{owner}: {name} must be one of "
+                          f"{', '.join(map(str, allowed))}, not {value!r}")
+    return allowed[allowed.index(value)]

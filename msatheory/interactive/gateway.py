@@ -34,20 +34,12 @@ from msatheory.gateway.pipeline import (
     traffic,
 )
 from msatheory.gateway.ratelimit import LIMITERS
-from msatheory.interactive.explorer import (
-    Explorer,
-    beside,
-    choice,
-    figure_image,
-    report_html,
-    whole,
-)
+from msatheory.interactive.explorer import Explorer, choice, report_html, row, whole
 from msatheory.interactive.figures.gateway import (
     LIMITER_LABELS,
     OUTCOME_COLOURS,
     GatewayDrawing,
 )
-from msatheory.interactive.figures.png import Canvas
 
 __all__ = ["GatewayExplorer", "fate_table"]
 
@@ -114,30 +106,25 @@ class GatewayExplorer(Explorer):
 
     def __init__(self, seed: int = 0, *, limit: int = 3, window: int = 10, burst: bool = True,
                  order: str = "safe", nat_share: float = 0.4, limiter: str = "fixed-window"):
-        def row(width: int = 330) -> dict[str, object]:
-            return {"style": {"description_width": "80px"},
-                    "layout": widgets.Layout(width=f"{width}px")}
-
-        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed", **row(200))
+        self.seed = widgets.BoundedIntText(0, min=0, max=10**6, description="seed",
+                                           **row(200, label=80))
         self.limit = widgets.IntSlider(3, min=_LIMITS[0], max=_LIMITS[1], description="limit",
-                                       continuous_update=True, **row())
+                                       continuous_update=True, **row(label=80))
         self.window = widgets.IntSlider(10, min=_WINDOWS[0], max=_WINDOWS[1],
                                         description="window (s)", continuous_update=True,
-                                        **row())
+                                        **row(label=80))
         self.burst = widgets.Checkbox(True, description="burst at a window boundary",
                                       indent=False, layout=widgets.Layout(width="330px"))
         self.order = widgets.Dropdown(options=list(ORDERINGS), value="safe",
-                                      description="policy order", **row())
+                                      description="policy order", **row(label=80))
         self.nat_share = widgets.FloatSlider(0.4, min=0, max=1, step=0.2,
                                              description="behind NAT", readout_format=".0%",
-                                             continuous_update=True, **row())
+                                             continuous_update=True, **row(label=80))
         self.limiter = widgets.Dropdown(options=list(LIMITERS), value="fixed-window",
-                                        description="limiter", **row())
+                                        description="limiter", **row(label=80))
         self.report = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.table = widgets.HTML(layout=widgets.Layout(width="330px"))
         self.drawing = GatewayDrawing(SPAN)
-        self.canvas = Canvas(self.drawing.figure, self.drawing.changing, self.drawing.fixed)
-        self.image = figure_image(self.canvas)
         memo = functools.lru_cache(maxsize=64)
         self._stream: Callable[[int, float, int | None, int], tuple[Arrival, ...]] = memo(
             self._traffic)
@@ -145,12 +132,8 @@ class GatewayExplorer(Explorer):
             self._compare)
         self._run: Callable[[_Key], tuple[tuple[Fate, ...], Comparison]] = memo(self._handle)
         self._shown: Callable[[_Key], tuple[bytes, str, str]] = memo(self._render)
-        self._holding = False
-        self.controls = (self.seed, self.limit, self.window, self.burst, self.order,
-                         self.nat_share, self.limiter)
-        for control in self.controls:
-            control.observe(self._changed, names="value")
-        self.widget = beside([*self.controls, self.report, self.table], self.image, width=340)
+        self._mount(self.drawing, (self.seed, self.limit, self.window, self.burst, self.order,
+                                   self.nat_share, self.limiter), self.report, self.table)
         self.set(seed=seed, limit=limit, window=window, burst=burst, order=order,
                  nat_share=nat_share, limiter=limiter)
 
@@ -177,14 +160,11 @@ class GatewayExplorer(Explorer):
             raise TheoryError(f"GatewayExplorer: nat_share must be one of 0, 0.2, 0.4, 0.6, "
                               f"0.8 or 1 (a share of the five users), not {share!r}")
         limiter = choice(_OWNER, "limiter", state["limiter"], tuple(LIMITERS))
-        self._holding = True
-        try:
+        with self._moving():
             self.seed.value, self.limit.value, self.window.value = seed, limit, window
             self.burst.value, self.order.value, self.limiter.value = (
                 state["burst"], order, limiter)
             self.nat_share.value = round(share * 5) / 5
-        finally:
-            self._holding = False
         self._show()
 
     def boundary(self) -> int:

@@ -275,14 +275,15 @@ class ReleaseDrawing:
         self.replicas.set_data([0, limits[0]], [report.service.replicas] * 2)
         self.capacity.set_data(*_steps(timeline, [s.capacity for s in timeline]))
         self.bad.set_path(_bars(timeline))
-        decided = [(s.time, s.decision) for s in timeline if s.decision]
+        decided = report.decisions()
         for line, labels in ((self.passes, PASSED), (self.fails, FAILED)):
             times = [t for t, label in decided if label in labels]
             line.set_data(times, [_DECISION_Y] * len(times))
         others = [t for t, label in decided if label not in PASSED + FAILED]
         self.rollbacks.set_data(others, [_DECISION_Y] * len(others))
         self._mark(self.decided, report.decided_at, FAIL)
-        ended = next((t for t, e in report.events() if e.endswith(report.outcome)), None)
+        # a release that ends settles in its last step; a stuck one has not ended
+        ended = None if report.outcome == "stuck" else timeline[-1].time
         self._mark(self.ended, ended, _OUTCOME_COLOURS[report.outcome])
         self.title.set_text(f"{report.strategy}: {report.old.name} → {report.new.name}, "
                             f"checked by {view.check}")

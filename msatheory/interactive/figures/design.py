@@ -201,6 +201,9 @@ class CutDrawing:
         self.functions.set_offset_transform(ax.transData)
         self.entities.set_offset_transform(ax.transData)
 
+    #: No artist is pasted from the first frame: the background is drawn once, whole.
+    fixed: tuple[Artist, ...] = ()
+
     @property
     def changing(self) -> list[Artist]:
         """The artists :meth:`show` changes."""
