@@ -1,7 +1,8 @@
 """The simulation core: a virtual clock and seeded randomness.
 
 Nothing in msatheory reads wall-clock time or unseeded randomness, so every run of
-every simulation is reproducible. Step-driven models (a registry you poke from a
+every simulation is reproducible. Simulations report their percentiles by
+:func:`nearest_rank`. Step-driven models (a registry you poke from a
 widget) use :class:`VirtualClock`; event-driven ones (failures and repairs over a
 year) use :class:`Simulation`, a SimPy environment paired with a seeded generator.
 """
@@ -9,15 +10,15 @@ year) use :class:`Simulation`, a SimPy environment paired with a seeded generato
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from msatheory.errors import TheoryError, require_seed
+from msatheory.errors import TheoryError, require_count, require_seed
 
 if TYPE_CHECKING:
     import simpy
 
-__all__ = ["Simulation", "VirtualClock", "seeded_rng"]
+__all__ = ["Simulation", "VirtualClock", "nearest_rank", "seeded_rng"]
 
 
 def seeded_rng(seed: int, owner: str = "simulation") -> random.Random:
@@ -94,3 +95,17 @@ class Simulation:
 
     def __repr__(self) -> str:
         return f"Simulation(seed={self.seed}, now={self.now:g})"
+
+
+def nearest_rank(values: Sequence[float], percent: int) -> float:
+    """The nearest-rank ``percent``-th percentile: the ceil(p/100 * N)-th smallest value.
+
+    >>> nearest_rank([3.0, 1.0, 2.0], 50)
+    2.0
+    """
+    require_count("nearest_rank", "percent", percent, least=1)
+    if percent > 100:
+        raise TheoryError(f"nearest_rank: percent must be at most 100, not {percent!r}")
+    if not values:
+        raise TheoryError(f"nearest_rank: values must hold at least one value, not {values!r}")
+    return sorted(values)[-(-percent * len(values) // 100) - 1]

@@ -20,7 +20,7 @@ SURFACES = {
         "require_fraction", "require_instance", "require_integer", "require_items", "require_name",
         "require_names", "require_probability", "require_number", "require_seed", "require_time",
     },
-    "msatheory.sim": {"Simulation", "VirtualClock", "seeded_rng"},
+    "msatheory.sim": {"Simulation", "VirtualClock", "nearest_rank", "seeded_rng"},
     "msatheory.theory": {
         "Check", "Counterexample", "Erratum", "Kind", "Statement", "Stub", "Verdict",
         "Witness", "catalogue", "checks", "errata", "get", "parse_kind", "stubs",

@@ -7,8 +7,9 @@ import pytest
 
 from msatheory.discovery.balancers import BALANCERS, Balancer, Random, RoundRobin
 from msatheory.discovery.registry import Instance, NoHealthyInstance
-from msatheory.discovery.spread import Spread, jain, nearest_rank, spread
+from msatheory.discovery.spread import Spread, jain, spread
 from msatheory.errors import TheoryError
+from msatheory.sim import nearest_rank
 
 
 def _instance(i: str, service: str = "orders") -> Instance:

@@ -44,7 +44,6 @@ import networkx as nx
 import simpy
 
 from msatheory.basics.availability import serial
-from msatheory.discovery.spread import nearest_rank
 from msatheory.errors import (
     TheoryError,
     require_count,
@@ -57,7 +56,7 @@ from msatheory.errors import (
     require_time,
 )
 from msatheory.gateway.aggregation import Latency
-from msatheory.sim import Simulation
+from msatheory.sim import Simulation, nearest_rank
 
 __all__ = [
     "BROKER",

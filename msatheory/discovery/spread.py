@@ -30,7 +30,7 @@ from msatheory.errors import (
     require_number,
     require_seed,
 )
-from msatheory.sim import Simulation
+from msatheory.sim import Simulation, nearest_rank
 
 __all__ = [
     "MEAN_SERVICE_TIME",
@@ -38,7 +38,6 @@ __all__ = [
     "UTILISATION",
     "Spread",
     "jain",
-    "nearest_rank",
     "spread",
 ]
 
@@ -85,20 +84,6 @@ def jain(counts: Sequence[float]) -> float:
     if not counts or squares == 0:
         raise TheoryError(f"jain: counts must hold some positive count, not {list(counts)!r}")
     return total * total / (len(counts) * squares)
-
-
-def nearest_rank(values: Sequence[float], percent: int) -> float:
-    """The nearest-rank ``percent``-th percentile: the ceil(p/100 * N)-th smallest value.
-
-    >>> nearest_rank([3.0, 1.0, 2.0], 50)
-    2.0
-    """
-    require_count("nearest_rank", "percent", percent, least=1)
-    if percent > 100:
-        raise TheoryError(f"nearest_rank: percent must be at most 100, not {percent!r}")
-    if not values:
-        raise TheoryError(f"nearest_rank: values must hold at least one value, not {values!r}")
-    return sorted(values)[-(-percent * len(values) // 100) - 1]
 
 
 def spread(

@@ -16,7 +16,7 @@ models that wait:
   has not answered by the fast calls' 95th percentile, the first answer taken.
 
 Conventions: times are in seconds; a call that answers exactly at its timeout answers in
-time; percentiles are nearest-rank (chapter 3's :func:`~msatheory.discovery.spread.nearest_rank`).
+time; percentiles are nearest-rank (:func:`msatheory.sim.nearest_rank`).
 All randomness comes from :func:`msatheory.sim.seeded_rng`, so a seed fixes every result.
 
 The module stops at latency. It does not merge response bodies, retry failed calls
@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from msatheory.discovery.spread import nearest_rank
 from msatheory.errors import (
     TheoryError,
     require_count,
@@ -42,7 +42,7 @@ from msatheory.errors import (
     require_seed,
     require_time,
 )
-from msatheory.sim import seeded_rng
+from msatheory.sim import nearest_rank, seeded_rng
 
 if TYPE_CHECKING:
     import sympy
@@ -245,6 +245,13 @@ def _fan_out(calls: Sequence[Call], rng: random.Random, hedge_after: float | Non
     return Aggregate(latency, tuple(answered), tuple(timed_out), tuple(slow), hedges)
 
 
+def _sympy_expression(value: object) -> bool:
+    """Whether ``value`` is a sympy object. sympy is not imported to ask: an object of it
+    exists only once something imported it (so the numeric path stays light)."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(value, sympy.Basic)
+
+
 def slow_fraction(n: int | sympy.Expr, p: float | sympy.Expr) -> float | sympy.Expr:
     """The tail at scale: the chance a fan-out of ``n`` calls waits on a slow one.
 
@@ -278,9 +285,9 @@ def slow_fraction(n: int | sympy.Expr, p: float | sympy.Expr) -> float | sympy.E
     .. [1] J. Dean and L. A. Barroso, "The Tail at Scale", Communications of the ACM
        56(2), 2013, pp. 74-80 (Table 1 and the 63% example).
     """
-    import sympy
+    if _sympy_expression(n) or _sympy_expression(p):
+        import sympy
 
-    if isinstance(n, sympy.Basic) or isinstance(p, sympy.Basic):
         if not isinstance(n, sympy.Basic):
             n = sympy.Integer(require_count("slow_fraction", "n", n, least=1))
         if not isinstance(p, sympy.Basic):
