@@ -8,13 +8,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
 from msatheory import TheoryError
+from msatheory.basics.layout import layered_positions
 from msatheory.basics.model import Architecture, Service
 from msatheory.interactive.basics import BlastRadiusExplorer
 from msatheory.interactive.figures.architecture import (
     COLOURS,
     ArchitectureDrawing,
     draw_architecture,
-    layered_positions,
 )
 from msatheory.interactive.figures.png import Canvas, figure_png
 from tests.widget_helpers import png_size
