@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from msatheory import theory
 from msatheory.check.formats import FORMATS, systems
-from msatheory.check.report import check_system
+from msatheory.check.report import Report, check_system
 from msatheory.errors import TheoryError
 from msatheory.theory.render import myst_page, text_table
 
@@ -51,7 +51,7 @@ def _check(args: argparse.Namespace) -> int:
     2 when a file is unusable (each of its errors, one line each, goes to standard error)."""
     status = 0
     reports: list[dict[str, object]] = []
-    texts: list[str] = []
+    checked: list[Report] = []
     for name, system in systems(args.files, args.kind, args.each):
         if isinstance(system, TheoryError):
             for line in str(system).splitlines():
@@ -62,12 +62,16 @@ def _check(args: argparse.Namespace) -> int:
         report = check_system(system)
         status = max(status, 0 if report.holds else 1)
         reports.append(report.as_dict())
-        texts.append(str(report))
+        checked.append(report)
     if args.format == "json":
         document = reports[0] if len(reports) == 1 else reports
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    elif texts:
-        print("\n\n".join(texts))
+    elif args.format == "html" and checked:
+        from msatheory.check.html import page
+
+        print(page(checked, f"msatheory check: {', '.join(args.files)}"), end="")
+    elif checked:
+        print("\n\n".join(map(str, checked)))
     return status
 
 
@@ -119,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "them; each architecture file is a system. Exit status: 0 when every "
                     "statement holds, 1 when one is violated, 2 when a file is unusable.")
     checking.add_argument("files", nargs="+", metavar="FILE")
-    checking.add_argument("--format", choices=("text", "json"), default="text")
+    checking.add_argument("--format", choices=("text", "json", "html"), default="text",
+                          help="html: one self-contained page for every system")
     checking.add_argument("--as", dest="kind", choices=tuple(FORMATS),
                           help="read every FILE as this kind (default: detected)")
     checking.add_argument("--each", action="store_true",

@@ -225,7 +225,8 @@ def test_report_on_the_issue_example_has_every_documented_field():
     refs = [v["statement"] for v in data["verdicts"]]
     assert refs == ["Axiom 1.1.1", "Feature 1.2.1", "Feature 1.2.2", "Feature 1.2.3",
                     "Feature 1.2.4", "Algorithm 3.2.2", "Pattern 4.3.1", "Strategy 5.3.1",
-                    "Strategy 5.3.1", "Strategy 5.3.2"]
+                    "Strategy 5.3.1", "Strategy 5.3.2", "Pattern 8.1.1", "Pattern 8.1.2",
+                    "Pattern 8.1.3", "Practice 8.2.2"]
     assert not report.holds
     json.dumps(data)  # JSON-ready
 
@@ -301,7 +302,8 @@ def test_the_shipped_examples_say_what_their_comments_promise():
     assert data["gateway_bypass"] == ["payments"]
     assert data["missing_healthchecks"] == ["customers", "payments"]
     assert [v.statement.ref for v in tangled.verdicts if v.holds] == [
-        "Feature 1.2.2", "Feature 1.2.4", "Strategy 5.3.1", "Strategy 5.3.1"]
+        "Feature 1.2.2", "Feature 1.2.4", "Strategy 5.3.1", "Strategy 5.3.1", "Pattern 8.1.1",
+        "Pattern 8.1.2", "Pattern 8.1.3"]
     bff = check_system(load(EXAMPLES / "bff.yaml"))
     assert bff.holds and bff.cycles == []
     assert [t.cycles for t in bff.cycles_including_async] == [
@@ -314,7 +316,7 @@ def test_text_report_caps_long_sections_and_points_to_json():
     text = str(report)
     assert "... and 28 more services (--format json lists them all)" in text
     assert "... and 28 more witnesses" in text
-    assert text.endswith("10 statements checked: 7 hold, 3 violated.")
+    assert text.endswith("14 statements checked: 9 hold, 5 violated.")
     assert report.blast_radius["s039"] == 39
 
 
@@ -329,7 +331,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_exit_status_0_when_everything_holds_1_when_violated(tmp_path):
     status, out, err = run(str(EXAMPLES / "bff.yaml"))
-    assert (status, err) == (0, "") and out.rstrip().endswith("10 hold, 0 violated.")
+    assert (status, err) == (0, "") and out.rstrip().endswith("14 hold, 0 violated.")
     status, out, _ = run(str(EXAMPLES / "tangled-shop.yaml"), "--format", "json")
     assert status == 1
     assert json.loads(out)["cycles"][0]["cycles"] == [["orders", "payments", "orders"]]
@@ -395,12 +397,14 @@ def test_the_report_runs_every_chapter_s_checks_in_order_on_their_own_statements
         verdicts = check_system(system).verdicts
         assert [v.statement for v in verdicts] == [c.statement for c in ran]
     on_clusters = [c for c in theory.checks()  # what only clusters and deployments have
-                   if {"routing", "resilience", "storage", "rollouts"} & set(c.needs)]
+                   if {"routing", "resilience", "storage", "rollouts", "containers"}
+                   & set(c.needs)]
     assert len(check_system(with_design).verdicts) == len(theory.checks()) - len(on_clusters)
-    assert len(check_system(with_design).verdicts) == 13
+    assert len(check_system(with_design).verdicts) == 17
     on_stores = sum("storage" in c.needs for c in theory.checks())  # its data stores' copies
     assert with_design.storage is None and without.storage is not None
-    assert len(check_system(without).verdicts) == 10 + on_stores  # no chapter 2 checks
+    on_containers = sum("containers" in c.needs for c in theory.checks())
+    assert len(check_system(without).verdicts) == 14 + on_stores + on_containers  # no ch. 2
 
 
 def test_a_check_may_read_only_what_a_system_has():

@@ -86,6 +86,14 @@ SURFACES = {
         "mann_whitney", "read_rollouts", "red", "rollout_bounds", "span_tree",
         "time_to_exhaustion", "use",
     },
+    "msatheory.practice": {
+        "CHECKS", "Aggregator", "Chain", "Composed", "CompositionReport", "Part", "PartResult",
+        "PracticeReport", "Proxy", "chain_latency", "check_aggregators",
+        "check_automated_rollouts", "check_chains", "check_containers", "check_data_management",
+        "check_event_driven", "check_monitoring", "check_operations", "check_proxies",
+        "check_service_design", "fan_out_latency", "find_aggregators", "find_chains",
+        "find_proxies", "practice_report", "proxied",
+    },
     "msatheory.exercises": {"Exercise", "Feedback", "check", "exercises", "get", "results"},
     "msatheory.check": {
         "EXAMPLES", "FORMATS", "SCHEMA", "Deployed", "Finding", "Inference", "Report",

@@ -37,18 +37,20 @@ SHOWN = 12
 
 def check_system(system: System) -> Report:
     """Run every check whose inputs ``system`` has (a file without functions has no design)."""
-    return Report(system, tuple(
-        check.checker(*arguments) for check in checks()
-        if (arguments := check.arguments(system)) is not None
-    ))
+    ran = [(check.checker(*arguments), check.advice) for check in checks()
+           if (arguments := check.arguments(system)) is not None]
+    return Report(system, tuple(v for v, _ in ran), tuple(a for _, a in ran))
 
 
 @dataclass(frozen=True)
 class Report:
-    """The verdicts on one system and the facts they rest on."""
+    """The verdicts on one system and the facts they rest on; ``advice[i]`` says what to do
+    about the witnesses of ``verdicts[i]`` (the check's :attr:`~msatheory.theory.check.
+    Check.advice`)."""
 
     system: System
     verdicts: tuple[Verdict, ...]
+    advice: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:

@@ -123,3 +123,9 @@ class System:
     resilience: Resilience | None = None
     storage: Storage | None = None
     rollouts: Rollouts | None = None
+
+    @property
+    def containers(self) -> dict[str, tuple[Deployed, ...]] | None:
+        """What runs each service and data store (:attr:`deployed`), or None when the
+        file does not say (an architecture file)."""
+        return self.deployed or None

@@ -19,11 +19,22 @@ __all__ = ["CHECKS"]
 
 _MESH = ("architecture", "resilience")
 
+_AMPLIFICATION = ("Retry at one layer of the path only, with a retry budget, so that one "
+                  "failure deep down is not tried again at every hop (lesson 5b).")
+_INVERSION = ("Give each caller a timeout longer than what its callee may spend on its own "
+              "calls, retries included, or shorten the callee's (lesson 5b).")
+_UNGUARDED = ("Guard each call with a timeout, and a circuit breaker where the callee can "
+              "be slow for long (lesson 5b).")
+
 CHECKS = (
-    Check(get(Kind.STRATEGY, "5.3.1"), check_retry_amplification, unless=("resilience",)),
-    Check(get(Kind.STRATEGY, "5.3.1"), check_retry_amplification, _MESH),
-    Check(get(Kind.STRATEGY, "5.3.1"), check_timeout_inversion, unless=("resilience",)),
-    Check(get(Kind.STRATEGY, "5.3.1"), check_timeout_inversion, _MESH),
-    Check(get(Kind.STRATEGY, "5.3.2"), check_unguarded_calls, unless=("resilience",)),
-    Check(get(Kind.STRATEGY, "5.3.2"), check_unguarded_calls, _MESH),
+    Check(get(Kind.STRATEGY, "5.3.1"), check_retry_amplification, unless=("resilience",),
+          advice=_AMPLIFICATION),
+    Check(get(Kind.STRATEGY, "5.3.1"), check_retry_amplification, _MESH,
+          advice=_AMPLIFICATION),
+    Check(get(Kind.STRATEGY, "5.3.1"), check_timeout_inversion, unless=("resilience",),
+          advice=_INVERSION),
+    Check(get(Kind.STRATEGY, "5.3.1"), check_timeout_inversion, _MESH, advice=_INVERSION),
+    Check(get(Kind.STRATEGY, "5.3.2"), check_unguarded_calls, unless=("resilience",),
+          advice=_UNGUARDED),
+    Check(get(Kind.STRATEGY, "5.3.2"), check_unguarded_calls, _MESH, advice=_UNGUARDED),
 )

@@ -12,5 +12,8 @@ from msatheory.theory.check import Check
 __all__ = ["CHECKS"]
 
 CHECKS = (
-    Check(get(Kind.DEFINITION, "6.3.1"), check_replication, ("storage",)),
+    Check(get(Kind.DEFINITION, "6.3.1"), check_replication, ("storage",), advice=(
+        "Make each replicated store's settings able to copy: a replication factor within "
+        "the brokers, min.insync.replicas within it, one primary, members that exist "
+        "(lesson 6b).")),
 )

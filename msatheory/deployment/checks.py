@@ -15,6 +15,10 @@ from msatheory.theory.check import Check
 __all__ = ["CHECKS"]
 
 CHECKS = (
-    Check(get(Kind.STRATEGY, "7.1.3"), check_rollouts, ("rollouts",)),
-    Check(get(Kind.STRATEGY, "7.1.3"), check_budgets, ("rollouts",)),
+    Check(get(Kind.STRATEGY, "7.1.3"), check_rollouts, ("rollouts",), advice=(
+        "Choose maxSurge and maxUnavailable so that a pod stays available throughout, and "
+        "give a container a readiness probe for the rollout to wait on (lesson 7a).")),
+    Check(get(Kind.STRATEGY, "7.1.3"), check_budgets, ("rollouts",), advice=(
+        "Set each PodDisruptionBudget so that it allows at least one eviction and keeps "
+        "at least one pod, over a selector that matches the workload (lesson 7a).")),
 )

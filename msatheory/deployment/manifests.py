@@ -211,8 +211,10 @@ class Rollout:
     capacity bounds of a rollout (None when not known); ``probed`` whether a container
     has a readiness probe; ``refused`` why the API server would refuse the manifest
     (``""`` when it would not); ``reading`` all of it in words; ``where`` the place of
-    the field that decides the bounds (the object's when all are defaults), and
-    ``probes_at`` that of the containers whose probes decide readiness.
+    the field that decides the bounds (the object's when all are defaults);
+    ``probes_at`` that of the containers whose probes decide readiness; and ``declared``
+    that of the first strategy field the manifest writes (its type or rollingUpdate
+    settings), ``""`` when it writes none and the API server's defaults decide.
     """
 
     kind: str
@@ -231,6 +233,7 @@ class Rollout:
     reading: str
     where: str = ""
     probes_at: str = ""
+    declared: str = ""
 
     @property
     def rolling(self) -> bool:
@@ -245,7 +248,7 @@ class Rollout:
                 "max_unavailable": self.max_unavailable, "max_pods": self.max_pods,
                 "min_available": self.min_available, "readiness_probe": self.probed,
                 "refused": self.refused, "reading": self.reading, "where": self.where,
-                "probes_at": self.probes_at}
+                "probes_at": self.probes_at, "declared": self.declared}
 
 
 @dataclass(frozen=True)
@@ -407,8 +410,14 @@ def _rollout(w: Workload, autoscaler: Autoscaler | None) -> Rollout:
     rollout = Rollout(w.kind, w.name, w.namespace, w.place, strategy, replicas,
                       replicas_from, surge_text, unavailable_text, max_pods, least,
                       bool(w.readiness), refused, "", _deciding(w, strategy),
-                      w.containers_place or w.place)
+                      w.containers_place or w.place, _declared(w))
     return replace(rollout, reading=_reading(rollout, w))
+
+
+def _declared(w: Workload) -> str:
+    """The place of the first rollout strategy field ``w`` writes, else ``""``."""
+    fields = (w.strategy, w.rolling, w.max_surge, w.max_unavailable)
+    return next((f.place for f in fields if f.given), "")
 
 
 def _deciding(w: Workload, strategy: str) -> str:

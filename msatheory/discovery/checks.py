@@ -9,4 +9,6 @@ from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 
-CHECKS = (Check(get(Kind.ALGORITHM, "3.2.2"), check_health_coverage),)
+CHECKS = (Check(get(Kind.ALGORITHM, "3.2.2"), check_health_coverage, advice=(
+    "Declare a health check for every service, so that the registry stops sending it "
+    "requests when it cannot serve them (lesson 3a).")),)

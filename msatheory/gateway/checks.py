@@ -12,9 +12,14 @@ from msatheory.theory.check import Check
 
 __all__ = ["CHECKS"]
 
+_ENTRY = ("Stop exposing the services the witnesses name; route clients to them through the "
+          "gateway, where authentication and rate limits apply (lesson 4a).")
+
 CHECKS = (
     Check(get(Kind.PATTERN, "4.3.1"), check_single_entry, ("architecture", "gateways"),
-          unless=("routing",)),
-    Check(get(Kind.DEFINITION, "4.1.2"), check_routing, ("routing",)),
-    Check(get(Kind.PATTERN, "4.3.1"), check_gateway_entry, ("routing",)),
+          unless=("routing",), advice=_ENTRY),
+    Check(get(Kind.DEFINITION, "4.1.2"), check_routing, ("routing",), advice=(
+        "Reorder or narrow the rules the witnesses name, so that each request meets the "
+        "rule meant for it and each rule's backend exists (lesson 4a).")),
+    Check(get(Kind.PATTERN, "4.3.1"), check_gateway_entry, ("routing",), advice=_ENTRY),
 )

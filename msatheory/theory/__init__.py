@@ -52,7 +52,7 @@ __getattr__, __dir__ = lazy(__name__, {
 #: verifies (``CHECKS``), when it has them.
 CHAPTER_PACKAGES: tuple[str, ...] = (
     "msatheory.basics", "msatheory.design", "msatheory.discovery", "msatheory.gateway",
-    "msatheory.communication", "msatheory.data", "msatheory.deployment",
+    "msatheory.communication", "msatheory.data", "msatheory.deployment", "msatheory.practice",
 )
 
 _BY_KEY = {(s.kind, s.number): s for s in STATEMENTS}

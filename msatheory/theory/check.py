@@ -23,17 +23,19 @@ __all__ = ["INPUTS", "Check"]
 #: retry, timeout and ejection policies of its Istio VirtualService and DestinationRule
 #: objects (``None`` when it has none), and the replication of its data stores as a
 #: compose file or manifests show it (``None`` for an architecture file, or a file with no
-#: data store), and the rollouts of its workloads and its PodDisruptionBudgets (``None``
-#: unless manifests hold them).
+#: data store), the rollouts of its workloads and its PodDisruptionBudgets (``None``
+#: unless manifests hold them), and the containers that run its services and data stores
+#: (``None`` for an architecture file).
 INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience", "storage",
-          "rollouts")
+          "rollouts", "containers")
 
 
 @dataclass(frozen=True)
 class Check:
     """``checker`` verifies ``statement``, called with the system fields ``needs`` names;
     it is skipped when a field ``needs`` names is None, or one ``unless`` names is not
-    (a better-informed check of the same statement runs instead).
+    (a better-informed check of the same statement runs instead). ``advice`` says what
+    to do about its witnesses, for a team reading the report.
 
     >>> from msatheory.basics.features import check_independence
     >>> from msatheory.theory import Kind, get
@@ -46,6 +48,7 @@ class Check:
     checker: Callable[..., Verdict]
     needs: tuple[str, ...] = ("architecture",)
     unless: tuple[str, ...] = ()
+    advice: str = ""
 
     def __post_init__(self) -> None:
         unknown = [name for name in (*self.needs, *self.unless) if name not in INPUTS]
