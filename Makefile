@@ -62,7 +62,7 @@ lab: env
 
 test: env lint
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-	  --doctest-modules -ra --durations=5 tests notebooks msatheory
+	  --doctest-modules -ra --durations=10 -n auto --dist loadfile tests notebooks msatheory
 
 lint: env
 	$(VENV)/bin/ruff check .

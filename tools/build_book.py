@@ -19,6 +19,10 @@ Steps:
    page of ``_toc.yml`` was written, and, with local assets, that no page loads a script from
    another host.
 
+A successful build records a fingerprint of everything it read (:func:`inputs`) in
+``book/_build/inputs.sha256``; the next build with the same inputs and options stops at
+once, since it would write the same site (``--force`` builds anyway).
+
 Exit status is non-zero when any step fails.
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import copy
 import filecmp
+import hashlib
 import json
 import re
 import shutil
@@ -47,6 +52,7 @@ ASSETS = BOOK / "_assets"  # html_static_path entry; published as _static/
 VENDOR = ASSETS / "offline"
 CATALOGUE = BOOK / "appendix" / "catalogue.md"
 EXERCISES = BOOK / "appendix" / "exercises.md"
+FINGERPRINT = HTML.parent / "inputs.sha256"
 
 # directory name under build/npm -> npm package spec
 NPM_PACKAGES = {
@@ -335,6 +341,27 @@ def check_output(started: float, local_assets: bool) -> list[str]:
     return problems
 
 
+def inputs() -> list[Path]:
+    """Every file a build reads: the book's sources (not what it generates), the notebooks,
+    the package the appendices are generated from, this script and the project file."""
+    generated = (BOOK / "_build", ASSETS, BOOK / "notebooks")
+    book = [p for p in BOOK.rglob("*") if p.is_file() and p not in (CATALOGUE, EXERCISES)
+            and not any(p.is_relative_to(g) for g in generated)]
+    package = [p for p in (ROOT / "msatheory").rglob("*")
+               if p.suffix in {".py", ".json", ".yaml"} and "__pycache__" not in p.parts]
+    return sorted([*book, *(ROOT / "notebooks").glob("*.ipynb"), *package,
+                   Path(__file__).resolve(), ROOT / "pyproject.toml"])
+
+
+def fingerprint(options: list[str]) -> str:
+    """A digest of :func:`inputs`, their paths and contents, and the build's ``options``."""
+    digest = hashlib.sha256("\0".join(options).encode())
+    for path in inputs():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -345,10 +372,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not turn Sphinx warnings into errors (the page checks still apply)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="build even when no input changed since the last"
+    )
     args = parser.parse_args(argv)
 
     started = time.time()
     ensure_notebooks_link()
+    inputs_now = fingerprint([f"cdn={args.cdn}", f"keep-warnings={args.keep_warnings}"])
+    if not args.force and (HTML / "index.html").is_file() and FINGERPRINT.is_file() \
+            and FINGERPRINT.read_text() == inputs_now:
+        log(f"{HTML.relative_to(ROOT)} is up to date: no input changed since the last build "
+            f"({len(inputs())} files checked in {time.time() - started:.1f} s; --force "
+            "builds anyway)")
+        return 0
+    FINGERPRINT.unlink(missing_ok=True)
     generate_page("theory", CATALOGUE)
     generate_page("exercises", EXERCISES)
     versions = None if args.cdn else fetch_assets()
@@ -384,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         return 1
     mode = "local assets" if versions else "CDN assets"
+    FINGERPRINT.write_text(inputs_now)
     log(f"built {HTML.relative_to(ROOT)} ({mode}) in {time.time() - started:.1f} s")
     return 0
 

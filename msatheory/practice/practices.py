@@ -5,7 +5,8 @@ checkers, from every chapter, that decide it on a system, and what to do when on
 
 * Practice 8.2.1 (service design): small and focused services (Principle 2.1.1 and
   Principle 2.3.1 on the file's functions), domain-driven design (Theorem 2.1.1), and
-  autonomous services (Axiom 1.1.1, Feature 1.2.3 and Feature 1.2.4);
+  autonomous services (Feature 1.2.1, 服务自治 itself, with Axiom 1.1.1, Feature 1.2.3 and
+  Feature 1.2.4);
 * Practice 8.2.2 (data management): each service owns its data (Feature 1.2.1), an
   event-driven architecture (:func:`check_event_driven`), and eventual consistency, as far
   as files show it: the data stores' replication (Def 6.3.1);
@@ -96,8 +97,8 @@ PARTS: tuple[Part, ...] = (
     Part("8.2.1", 2, "Use domain-driven design.", "使用领域驱动设计",
          (f"{_DESIGN}.boundary.check_separation",)),
     Part("8.2.1", 3, "Make services autonomous.", "实现服务自治",
-         (f"{_BASICS}.check_independence", f"{_BASICS}.check_fault_isolation",
-          f"{_BASICS}.check_independent_scaling")),
+         (f"{_BASICS}.check_autonomy", f"{_BASICS}.check_independence",
+          f"{_BASICS}.check_fault_isolation", f"{_BASICS}.check_independent_scaling")),
     Part("8.2.2", 1, "Every service owns its data.", "每个服务拥有自己的数据",
          (f"{_BASICS}.check_autonomy",)),
     Part("8.2.2", 2, "Use an event-driven architecture.", "使用事件驱动架构",
