@@ -23,10 +23,10 @@ The closed forms stop at a call with a slow share (chapter 4's
 :class:`~msatheory.gateway.aggregation.Latency` ``(fast, slow, p)``). The chain's mean is
 still ``n (fast + p slow)`` and the fan-out's mean is still a finite sum (integrate
 ``1 - F(t)^n`` before and after ``slow``), but the quantile ``F^-1(q^(1/n))`` inverts a
-mixture of exponentials, which has no closed form: it is found by bisection, exact up to
-floating point. The chain's quantile is never closed: it inverts the regularized
-incomplete gamma function (Erlang) or, with a slow share, a binomial mixture of Erlangs
-shifted by the slow calls' delays.
+mixture of exponentials, which has no closed form: it is found by Brent's method
+(scipy's ``brentq``), exact up to floating point. The chain's quantile is never closed:
+it inverts the regularized incomplete gamma function (Erlang, scipy's ``gammaincc``) or,
+with a slow share, a binomial mixture of Erlangs shifted by the slow calls' delays.
 
 :func:`simulate_composition` measures the same numbers on chapter 5's
 :func:`~msatheory.communication.patterns.synchronous_chain` (the chain) and chapter 4's
@@ -109,48 +109,31 @@ def _call_survival(call: Latency, t: float) -> float:
     return (1 - p) * fast_left + p * (math.exp(-(t - slow) / fast) if t > slow else 1.0)
 
 
-def _erlang_cdf(n: int, x: float) -> float:
-    """P(n, x), the regularized lower incomplete gamma function: the chance that ``n``
-    exponentials of mean 1 add up to at most ``x``."""
-    if x <= 0:
-        return 0.0
-    log_x = math.log(x)
-    if x < n:  # e^-x * sum_{j >= n} x^j / j!: terms shrink at once, no cancellation
-        term = math.exp(n * log_x - x - math.lgamma(n + 1))
-        total, j = term, n
-        while term > total * 1e-17:
-            j += 1
-            term *= x / j
-            total += term
-        return min(total, 1.0)
-    return 1.0 - math.fsum(math.exp(j * log_x - x - math.lgamma(j + 1)) for j in range(n))
-
-
 def _chain_survival(n: int, call: Latency, t: float) -> float:
-    """P(a chain of ``n`` calls takes longer than ``t``): given ``k`` slow calls the sum is
-    an Erlang shifted by ``k * slow``, and ``k`` is binomial."""
+    """P(a chain of ``n`` calls takes longer than ``t``): the Erlang survival, the
+    regularized upper incomplete gamma function ``Q(n, t / fast)``; with a slow share,
+    given ``k`` slow calls the sum is an Erlang shifted by ``k * slow``, and ``k`` is
+    binomial."""
+    from scipy.special import gammaincc
+
     fast = float(call.fast)
     if _exponential(call):
-        return 1 - _erlang_cdf(n, t / fast)
+        return float(gammaincc(n, max(t, 0.0) / fast))
     slow, p = float(call.slow), float(call.p)
     return math.fsum(math.comb(n, k) * p**k * (1 - p) ** (n - k)
-                     * (1 - _erlang_cdf(n, (t - k * slow) / fast)) for k in range(n + 1))
+                     * float(gammaincc(n, max(t - k * slow, 0.0) / fast))
+                     for k in range(n + 1))
 
 
 def _invert(survival: Callable[[float], float], tail: float, scale: float) -> float:
-    """The least ``t`` with ``survival(t) <= tail``, by bisection from ``[0, scale]``."""
+    """The ``t`` with ``survival(t) = tail`` (survival falls from 1 as ``t`` grows): the
+    bracket ``[0, scale]`` is doubled until it holds the root, then Brent's method."""
+    from scipy.optimize import brentq
+
     low, high = 0.0, scale
     while survival(high) > tail:
         low, high = high, 2 * high
-    for _ in range(200):
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        if survival(middle) > tail:
-            low = middle
-        else:
-            high = middle
-    return high
+    return float(brentq(lambda t: survival(t) - tail, low, high, xtol=1e-15, rtol=1e-13))
 
 
 def _fan_out_mean(n: int, call: Latency) -> float:
@@ -181,28 +164,18 @@ def _fan_out_mean(n: int, call: Latency) -> float:
     return slow - fast * (1 - p) ** n * head + fast * after
 
 
-def _fan_out_second_moment(n: int, call: Latency, steps: int = 4096) -> float:
-    """E[max^2] of ``n`` calls: the integral of ``2t (1 - F(t)^n)``, by Simpson's rule on
-    ``[0, slow]`` and on ``[slow, slow + fast (ln(n c) + 40)]``, past which the integrand
-    is below ``e^-40`` of its scale."""
-    fast, slow, p = float(call.fast), float(call.slow), float(call.p)
-    log_c = slow / fast + math.log(p + (1 - p) * math.exp(-slow / fast))  # ln c, no overflow
+def _fan_out_second_moment(n: int, call: Latency) -> float:
+    """E[max^2] of ``n`` calls: the integral of ``2t (1 - F(t)^n)`` over ``[0, slow]`` and
+    ``[slow, inf)`` (``F`` has a kink at ``slow``), by adaptive quadrature."""
+    from scipy.integrate import quad
+
+    slow = float(call.slow)
 
     def g(t: float) -> float:
         left = _call_survival(call, t)
         return 2 * t * (-math.expm1(n * math.log1p(-left)) if left < 1 else 1.0)
 
-    end = slow + fast * (math.log(n) + log_c + 40)
-    return _simpson(g, 0.0, slow, steps) + _simpson(g, slow, end, steps)
-
-
-def _simpson(g: Callable[[float], float], a: float, b: float, steps: int) -> float:
-    """Simpson's rule for ``g`` over ``[a, b]`` in ``steps`` (even) intervals."""
-    if b <= a:
-        return 0.0
-    h = (b - a) / steps
-    inner = math.fsum((4 if k % 2 else 2) * g(a + k * h) for k in range(1, steps))
-    return h / 3 * (g(a) + inner + g(b))
+    return float(quad(g, 0.0, slow)[0] + quad(g, slow, math.inf)[0])
 
 
 def _harmonic(n: int, power: int = 1) -> float:
@@ -278,7 +251,7 @@ def chain_latency(n: int | sympy.Expr, latency: Value | Latency = 0.010, *,
     its mean is ``n`` times a call's mean whatever the distribution; for exponential
     calls of mean ``m`` the sum is Erlang, and its ``q``-quantile is the ``t`` at which
     the regularized incomplete gamma function ``P(n, t/m)`` reaches ``q``, which has no
-    closed form and is found by bisection. With a slow share (a :class:`Latency`) the sum
+    closed form and is found by Brent's method. With a slow share (a :class:`Latency`) the sum
     is a binomial mixture of Erlangs shifted by the slow calls' delays.
 
     Parameters
@@ -344,7 +317,7 @@ def fan_out_latency(n: int | sympy.Expr, latency: Value | Latency = 0.010, *,
     exponential calls of mean ``m`` that is ``-m ln(1 - q^(1/n))``, and the mean is
     ``m H_n``, the ``n``-th harmonic number times ``m`` (about ``m ln n``). With a slow
     share (a :class:`Latency`) the mean is a finite sum and ``F^-1`` is found by
-    bisection.
+    Brent's method.
 
     Parameters
     ----------
