@@ -4,7 +4,8 @@
 #   make env        create .venv and install the package with its interactive, lab, book and
 #                   test extras
 #   make book       build the Jupyter Book into book/_build/html (offline assets when npm exists)
-#   make notebooks  re-execute notebooks/*.ipynb in place (NB="notebooks/01a_microservice_systems.ipynb" for one)
+#   make notebooks  re-execute notebooks/*.ipynb in place, one per core at a time
+#                   (NB="notebooks/01a_microservice_systems.ipynb" for one)
 #   make lab        JupyterLab on notebooks/
 #   make test       `make lint`, then unit tests, doctests, every notebook under strict nbval
 #                   and the browser tests: one pytest run

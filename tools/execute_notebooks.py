@@ -18,7 +18,9 @@ The result is deterministic for deterministic code:
   interpreter path), so running under another Python 3 build does not change the file.
 
 A cell that raises stops the run and leaves the notebook file unchanged; the exit status is
-non-zero when any notebook failed.
+non-zero when any notebook failed. Notebooks run side by side, one process each, as many at
+once as ``--jobs`` (default: the machine's cores); each kernel is a process of its own, so
+the outputs do not depend on how many run at once.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import re
 import sys
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="notebooks run at once (default: the machine's cores)")
     args = parser.parse_args(argv)
 
     paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -157,7 +162,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # Inherited by the kernel: str hashing, hence set iteration order, is fixed.
     os.environ["PYTHONHASHSEED"] = "0"
-    failed = [p for p in paths if not execute(p.resolve(), args.timeout)]
+    started = time.time()
+    resolved = [p.resolve() for p in paths]
+    jobs = max(1, min(args.jobs, len(resolved)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        done = list(pool.map(execute, resolved, [args.timeout] * len(resolved)))
+    failed = [p for p, ok in zip(resolved, done, strict=True) if not ok]
+    if len(resolved) > 1:
+        print(f"execute_notebooks: {len(resolved)} notebooks in {time.time() - started:.1f} s "
+              f"({jobs} at once)", flush=True)
     if failed:
         print(f"execute_notebooks: {len(failed)} notebook(s) failed", file=sys.stderr)
         return 1
