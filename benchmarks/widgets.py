@@ -16,8 +16,8 @@ with status 1 if any handler took more than the budget (100 ms).
 
     python benchmarks/widgets.py               # every explorer
     python benchmarks/widgets.py design        # one chapter: basics, design, discovery,
-                                               # gateway, communication, data or
-                                               # deployment
+                                               # gateway, communication, data,
+                                               # deployment or practice
 """
 
 from __future__ import annotations
@@ -315,8 +315,42 @@ def deployment() -> Session:
     return session
 
 
+def practice() -> Session:
+    """Chapter 8: every pattern, the calls slider dragged up and down under each pattern,
+    every fast mean, every slow share and slow delay, every availability, and new seeds."""
+    import msatheory.interactive.practice as explorers
+    from msatheory.interactive.practice import PatternExplorer
+
+    session = Session("PatternExplorer (chapter 8)")
+    for name in ("expected_latency", "latency_curve", "measure"):
+        setattr(explorers, name, session.timed_model(getattr(explorers, name)))
+    with session.build():
+        explorer = PatternExplorer()
+
+    def move(handler: str, control: object, value: object) -> None:
+        session.time(handler, functools.partial(setattr, control, "value", value))
+
+    patterns = [value for _, value in explorer.pattern.options]
+    for pattern in [*patterns[1:], patterns[0]]:
+        move("pattern dropdown", explorer.pattern, pattern)
+        for n in [*range(6, 21), *range(19, 0, -1), *range(2, 6)]:
+            move("n slider", explorer.n, n)
+    for name in ("mean_ms", "slow_share", "slow_ms", "availability"):
+        slider = getattr(explorer, name)
+        options = list(slider.options)
+        start = options.index(slider.value)
+        for value in [*options[start + 1:], *options[-2::-1], *options[1:start + 1]]:
+            move(f"{name} slider", slider, value)
+    for pattern in patterns:
+        explorer.pattern.value = pattern
+        for seed in [*range(1, 4), 0]:
+            move("seed", explorer.seed, seed)
+    return session
+
+
 CHAPTERS = {"basics": basics, "design": design, "discovery": discovery, "gateway": gateway,
-            "communication": communication, "data": data, "deployment": deployment}
+            "communication": communication, "data": data, "deployment": deployment,
+            "practice": practice}
 
 
 def main(argv: list[str]) -> int:
