@@ -5,7 +5,7 @@ placement as chapter 1's figure, :func:`~msatheory.basics.layout.layered_positio
 every service and data store a witness names outlined in red and counted; it lists each
 statement checked with its verdict, each violated statement's witnesses and what to do
 about them (the check's advice), Practices 8.2.1-8.2.3 part by part
-(:func:`~msatheory.practice.practices.practice_report`), and the edges the importer
+(:func:`~msatheory.practice.practices.read_practices`), and the edges the importer
 inferred and its findings. The page loads nothing: no script, no style sheet, no font,
 no image from elsewhere, so it can be mailed or attached to a ticket as it is.
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from msatheory.basics.layout import layered_positions
 from msatheory.basics.model import Architecture
 from msatheory.check.report import Report
-from msatheory.practice.practices import PracticeReport, practice_report
+from msatheory.practice.practices import PracticeReport, read_practices
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict
 
@@ -63,7 +63,7 @@ def page(reports: Sequence[Report], title: str = "msatheory check") -> str:
     >>> text.startswith("<!DOCTYPE html>"), "<script" in text, text.count('class="marked"')
     (True, False, 6)
     """
-    sections = "\n".join(_section(r, practice_report(r.system)) for r in reports)
+    sections = "\n".join(_section(r, read_practices(r)) for r in reports)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
@@ -72,8 +72,8 @@ def page(reports: Sequence[Report], title: str = "msatheory check") -> str:
 
 def _section(report: Report, practices: PracticeReport) -> str:
     system, arch = report.system, report.system.architecture
-    failed = [(v, a) for v, a in zip(report.verdicts, report.advice or
-                                     [""] * len(report.verdicts), strict=True) if not v.holds]
+    failed = [(v, a) for v, a in zip(report.verdicts, report.advice, strict=True)
+              if not v.holds]
     held = len(report.verdicts) - len(failed)
     head = (f"<h2>{html.escape(arch.name)}</h2>\n<p><code>{html.escape(system.file)}</code> "
             f"({html.escape(system.origin)}): {counted(len(arch.services), 'service')}, "

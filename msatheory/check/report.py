@@ -26,6 +26,7 @@ from msatheory.check.system import System
 from msatheory.discovery.coverage import unchecked_services
 from msatheory.gateway.entry import gateway_bypass
 from msatheory.theory import checks
+from msatheory.theory.check import Check
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict
 
@@ -37,20 +38,24 @@ SHOWN = 12
 
 def check_system(system: System) -> Report:
     """Run every check whose inputs ``system`` has (a file without functions has no design)."""
-    ran = [(check.checker(*arguments), check.advice) for check in checks()
+    ran = [(check, check.checker(*arguments)) for check in checks()
            if (arguments := check.arguments(system)) is not None]
-    return Report(system, tuple(v for v, _ in ran), tuple(a for _, a in ran))
+    return Report(system, tuple(v for _, v in ran), tuple(c for c, _ in ran))
 
 
 @dataclass(frozen=True)
 class Report:
-    """The verdicts on one system and the facts they rest on; ``advice[i]`` says what to do
-    about the witnesses of ``verdicts[i]`` (the check's :attr:`~msatheory.theory.check.
-    Check.advice`)."""
+    """The verdicts on one system and the facts they rest on; ``checks[i]`` is the check
+    that gave ``verdicts[i]``."""
 
     system: System
     verdicts: tuple[Verdict, ...]
-    advice: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def advice(self) -> tuple[str, ...]:
+        """What to do about each verdict's witnesses (its check's advice), in order."""
+        return tuple(check.advice for check in self.checks)
 
     @property
     def holds(self) -> bool:

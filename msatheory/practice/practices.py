@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from msatheory.basics.model import Architecture
+from msatheory.check.report import Report, check_system
 from msatheory.check.system import System
 from msatheory.errors import require_instance
 from msatheory.theory import Kind, checks, get
@@ -274,21 +275,38 @@ def practice_report(system: System) -> PracticeReport:
     .. [1] Practices 8.2.1, 8.2.2 and 8.2.3 of the theory.
     """
     require_instance("practice_report", "system", system, System)
-    rows: dict[str, list[Check]] = {}
-    for check in checks():
-        rows.setdefault(f"{check.checker.__module__}.{check.checker.__name__}", []).append(check)
+    return read_practices(check_system(system))
+
+
+def read_practices(report: Report) -> PracticeReport:
+    """Practices 8.2.1-8.2.3 read off a report ``msatheory check`` already made: each part
+    gets the verdicts of its checkers among the report's, and each of its checkers the
+    report did not run is named with the input the system lacks.
+
+    >>> from msatheory.check import EXAMPLES, check_system, load
+    >>> read_practices(check_system(load(EXAMPLES / "shop.yaml"))).counts["holds"]
+    5
+    """
+    require_instance("read_practices", "report", report, Report)
+    needs = {_name(check): check.needs for check in checks()}
     results = []
     for part in PARTS:
-        ran = [(check, check.checker(*arguments)) for name in part.checkers
-               for check in rows[name] if (arguments := check.arguments(system)) is not None]
+        ran = [(check, verdict) for check, verdict in zip(report.checks, report.verdicts,
+                                                          strict=True)
+               if _name(check) in part.checkers]
         advice = dict.fromkeys(check.advice for check, verdict in ran if not verdict.holds)
-        unchecked = [(name, MISSING[next(n for n in rows[name][0].needs
-                                         if getattr(system, n) is None)])
-                     for name in part.checkers
-                     if not any(check in rows[name] for check, _ in ran)]
+        done = {_name(check) for check, _ in ran}
+        unchecked = [(name, MISSING[next(n for n in needs[name]
+                                         if getattr(report.system, n) is None)])
+                     for name in part.checkers if name not in done]
         results.append(PartResult(part, tuple(v for _, v in ran), tuple(advice),
                                   tuple(unchecked)))
-    return PracticeReport(system, tuple(results))
+    return PracticeReport(report.system, tuple(results))
+
+
+def _name(check: Check) -> str:
+    """``module.function`` of a check's checker, as :attr:`Part.checkers` names it."""
+    return f"{check.checker.__module__}.{check.checker.__name__}"
 
 
 def check_service_design(system: System) -> Verdict:
