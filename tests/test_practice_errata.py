@@ -77,7 +77,6 @@ def test_each_erratum_finds_its_smallest_counterexample(erratum):
 def test_each_erratum_is_shown_by_the_statement_and_fixed_by_its_correction(erratum):
     example = erratum.find()
     assert erratum.breaks(example) is True
-    assert erratum.find() == example
     counterexample = erratum.demonstrate()
     assert counterexample == erratum.describe(example)
     assert counterexample.expected != counterexample.observed

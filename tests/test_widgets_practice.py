@@ -23,7 +23,6 @@ from msatheory.interactive.figures.practice import (
     SLOW,
     TAILS,
     Curve,
-    Expected,
     PatternDrawing,
     PatternView,
     draw_pattern,
@@ -49,7 +48,6 @@ from msatheory.practice.composition import (
     proxied,
     simulate_composition,
 )
-from msatheory.sim import nearest_rank
 from tests.widget_helpers import contrast, png_size
 
 EXPONENTIAL = Latency(fast=0.010, slow=0.0, p=0.0)
@@ -102,7 +100,6 @@ def assert_models_numbers(explorer: PatternExplorer, pattern: str, n: int, mean_
     assert run.answered == report.answered and run.availability == report.availability
     assert run.mean == pytest.approx(report.mean, rel=1e-12, nan_ok=True)
     assert run.p99 == pytest.approx(report.p99, rel=1e-12, nan_ok=True)
-    assert run.p50 == nearest_rank(run.latencies, 50)
     assert view.end_to_end == pytest.approx(report.expected_availability, rel=1e-12)
     text = shown(explorer)
     assert f"{view.end_to_end:.3%}" in text and f"{run.availability:.3%}" in text
@@ -341,12 +338,10 @@ def test_hops_and_availability_compose_as_the_model_does():
 @pytest.mark.parametrize("call", [EXPONENTIAL, SLOWISH, Latency(0.05, 0.2, 0.05)])
 def test_the_curve_passes_through_the_closed_forms(pattern, call):
     curve = latency_curve(pattern, 6, call)
-    assert isinstance(curve, Curve)
     assert list(curve.tails) == sorted(curve.tails, reverse=True)
     assert list(curve.times) == sorted(curve.times)
     assert set(TAILS) <= set(curve.tails)
     expected = expected_latency(pattern, 6, call)
-    assert isinstance(expected, Expected)
     points = dict(zip(curve.tails, curve.times, strict=True))
     assert (points[0.5], points[0.01]) == (expected.p50, expected.p99)
 

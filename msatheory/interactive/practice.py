@@ -25,7 +25,7 @@ from types import MappingProxyType
 import ipywidgets as widgets
 
 from msatheory.communication.patterns import mean_latency
-from msatheory.gateway.aggregation import Latency, slow_fraction
+from msatheory.gateway.aggregation import Latency
 from msatheory.interactive.explorer import Explorer, choice, one_of, report_html, row, whole
 from msatheory.interactive.figures.practice import (
     PATTERNS,
@@ -49,6 +49,8 @@ MEANS_MS = (5, 10, 20, 50)
 SLOW_SHARES = MappingProxyType({"0%": 0.0, "0.1%": 0.001, "1%": 0.01, "5%": 0.05})
 #: A slow call's extra delay, milliseconds.
 SLOW_MS = (100, 200, 500, 1000, 2000)
+#: The slow delay a control starts at, and the one a run without slow calls is keyed by.
+SLOW_MS_DEFAULT = 1000
 #: Each service's availability, by label.
 AVAILABILITIES = MappingProxyType({"99%": 0.99, "99.9%": 0.999, "99.99%": 0.9999})
 #: The most calls a request makes.
@@ -110,7 +112,7 @@ def latency_sentence(view: PatternView, share: str) -> str:
                 f"ratio that shrinks as hops are added.")
     met = _slow_requests(count, share)
     waits = "waits for" if view.pattern == "fan-out" else "adds"
-    fraction = float(slow_fraction(count, view.call.p))
+    fraction = float(met)
     if met > _P99_TAIL:
         return (f"{fraction:.2%} of requests meet a slow call, more than 1% (1 - (1 - p)^n "
                 f"with n = {count}), and the request {waits} it: the p99 passes the "
@@ -171,8 +173,8 @@ class PatternExplorer(Explorer):
     CONTROLS = ("pattern", "n", "mean_ms", "slow_share", "slow_ms", "availability", "seed")
 
     def __init__(self, pattern: str = "fan-out", *, n: int = 5, mean_ms: int = 10,
-                 slow_share: str = "1%", slow_ms: int = 1000, availability: str = "99.9%",
-                 seed: int = 0):
+                 slow_share: str = "1%", slow_ms: int = SLOW_MS_DEFAULT,
+                 availability: str = "99.9%", seed: int = 0):
         self.pattern = widgets.Dropdown(options=[(v, k) for k, v in PATTERNS.items()],
                                         value="fan-out", description="pattern", **row())
         self.n = widgets.IntSlider(5, min=1, max=MOST, description="n calls",
@@ -183,7 +185,7 @@ class PatternExplorer(Explorer):
         self.slow_share = widgets.SelectionSlider(options=list(SLOW_SHARES), value="1%",
                                                   description="slow share",
                                                   continuous_update=True, **row())
-        self.slow_ms = widgets.SelectionSlider(options=list(SLOW_MS), value=1000,
+        self.slow_ms = widgets.SelectionSlider(options=list(SLOW_MS), value=SLOW_MS_DEFAULT,
                                                description="slow by (ms)",
                                                continuous_update=True, **row())
         self.availability = widgets.SelectionSlider(options=list(AVAILABILITIES),
@@ -305,6 +307,6 @@ def _model_key(key: _Key) -> _Key:
     """``key`` with the slow delay at its default when no call is slow, so settings
     that differ only there are one."""
     pattern, n, mean_ms, share, slow_ms, availability, seed = key
-    return (pattern, n, mean_ms, share, slow_ms if SLOW_SHARES[share] else 1000,
+    return (pattern, n, mean_ms, share, slow_ms if SLOW_SHARES[share] else SLOW_MS_DEFAULT,
             availability, seed)
 
