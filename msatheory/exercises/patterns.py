@@ -237,21 +237,29 @@ def _clear(pair: tuple[float, float]) -> bool:
 
 #: Availabilities from 0.9 to 0.999 and targets from 0.5 up to the availability, in
 #: thousandths: chains of up to 692 services.
+def _returning(accepts: Callable[[object], bool], message: str, args: tuple[object, ...],
+               case: str, expected: str) -> Callable[[Callable[..., object]], Failure | None]:
+    """A step: the answer, called with ``args`` (``case`` in words), returns what
+    ``accepts``; otherwise ``message``, with ``expected`` beside what it returned."""
+    def step(answer: Callable[..., object]) -> Failure | None:
+        try:
+            if accepts(answer_call(answer, *args)):
+                return None
+        except Exception:
+            pass
+        return Failure(message, case, expected, observe(lambda: answer_call(answer, *args),
+                                                        _show))
+    return step
+
+
+def _container(image: str) -> dict[str, tuple[Deployed, ...]]:
+    """One service, ``orders``, running ``image``: what :func:`check_containers` reads."""
+    return {"orders": (Deployed("container", "orders", image, False, 1, "services.orders"),)}
+
+
 CHAIN_CASES = st.integers(900, 999).flatmap(
     lambda k: st.tuples(st.just(k / 1000),
                         st.integers(500, k).map(lambda j: j / 1000))).filter(_clear)
-
-
-def _chain_count(answer: Callable[..., object]) -> Failure | None:
-    case = (0.999, 0.99)
-    try:
-        if type(answer_call(answer, *case)) is int:
-            return None
-    except Exception:
-        pass
-    return Failure("your function must return a number of services, an int",
-                   "availability = 0.999, target = 0.99", f"{longest_chain(*case)}",
-                   observe(lambda: answer_call(answer, *case), _show))
 
 
 def _chain_search(answer: Callable[..., object]) -> Failure | None:
@@ -365,18 +373,6 @@ def _agrees(got: object, part: tuple[object, ...]) -> bool:
     return pair is not None and all(
         math.isclose(g, float(w), rel_tol=1e-9, abs_tol=1e-12)
         for g, w in zip(pair, wanted, strict=True))
-
-
-def _compose_pair(answer: Callable[..., object]) -> Failure | None:
-    part = ("call", 0.01, 0.999)
-    try:
-        if _pair(answer_call(answer, part)) is not None:
-            return None
-    except Exception:
-        pass
-    return Failure("your function must return a pair of numbers (latency, availability)",
-                   f"part = {part!r}", "(0.01, 0.999)",
-                   observe(lambda: answer_call(answer, part), _show))
 
 
 def _rounded(value: object) -> str:
@@ -519,8 +515,7 @@ def pinned_by_model(image: str) -> bool:
     """
     if not isinstance(image, str) or not image.strip():
         raise TheoryError(f"pinned_by_model: image must be a non-empty string, not {image!r}")
-    running = Deployed("container", "orders", image, False, 1, "services.orders")
-    return check_containers({"orders": (running,)}).holds
+    return check_containers(_container(image)).holds
 
 
 #: The parts of the references the search builds, simplest first: a registry (with a
@@ -536,22 +531,10 @@ IMAGES = st.builds(lambda registry, path, tag, digest: registry + path
                    st.sampled_from(TAGS), st.sampled_from(DIGESTS))
 
 
-def _pinned_bool(answer: Callable[..., object]) -> Failure | None:
-    image = "shop/orders:2.1.3"
-    try:
-        if type(answer_call(answer, image)) is bool:
-            return None
-    except Exception:
-        pass
-    return Failure("your function must return a bool", f"image = {image!r}", "True",
-                   observe(lambda: answer_call(answer, image), _show))
-
-
 def _verdict(image: str) -> str:
     if pinned_by_model(image):
         return "True: pinned"
-    running = Deployed("container", "orders", image, False, 1, "services.orders")
-    witness = check_containers({"orders": (running,)}).witnesses[0]
+    witness = check_containers(_container(image)).witnesses[0]
     return f"False ({witness.what})"
 
 
@@ -622,7 +605,11 @@ EXERCISES: tuple[Exercise, ...] = (
         difficulty=1,
         steps=steps(("type", a_function("a function longest_chain(availability, target)")),
                     ("shape", takes("availability", "target")),
-                    ("a count", _chain_count), ("behaviour", _chain_search)),
+                    ("a count", _returning(
+                        lambda n: type(n) is int, "your function must return a number of "
+                        "services, an int", (0.999, 0.99), "availability = 0.999, target = "
+                        "0.99", f"{longest_chain(0.999, 0.99)}")),
+                    ("behaviour", _chain_search)),
         hint="a chain is up only when every service on it is: its availability is a "
         "product, not 1 minus a sum of unavailabilities. Which n is the last whose "
         "product still reaches the target?",
@@ -641,7 +628,10 @@ EXERCISES: tuple[Exercise, ...] = (
         kind="model",
         difficulty=2,
         steps=steps(("type", a_function("a function compose(part)")),
-                    ("shape", takes("part")), ("a pair", _compose_pair),
+                    ("shape", takes("part")), ("a pair", _returning(
+                        lambda pair: _pair(pair) is not None, "your function must return a "
+                        "pair of numbers (latency, availability)", (("call", 0.01, 0.999),),
+                        "part = ('call', 0.01, 0.999)", "(0.01, 0.999)")),
                     ("behaviour", _compose_search)),
         hint="means add up along a chain and through a proxy, and a request is up only when "
         "every call it waits for is. A fan-out waits for its slowest call: how much longer "
@@ -683,7 +673,9 @@ EXERCISES: tuple[Exercise, ...] = (
         kind="code",
         difficulty=2,
         steps=steps(("type", a_function("a function pinned(image)")),
-                    ("shape", takes("image")), ("a bool", _pinned_bool),
+                    ("shape", takes("image")), ("a bool", _returning(
+                        lambda value: type(value) is bool, "your function must return a bool",
+                        ("shop/orders:2.1.3",), "image = 'shop/orders:2.1.3'", "True")),
                     ("behaviour", _pinned_search)),
         hint="a tag follows the last ':' of the last path component: a ':' before the "
         "first '/' is a registry's port. A reference without a tag means latest, and a "
