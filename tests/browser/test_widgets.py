@@ -154,6 +154,20 @@ def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+def styled(page, cell, selector: str, key: str) -> list[list[str]]:
+    """Each element's data-<key>, colour and background, read in one pass of the page.
+
+    The widget re-renders its HTML on every change; reading the elements in one function,
+    polled until every one of them has a computed colour, never meets a replaced element.
+    """
+    return page.wait_for_function(
+        """([c, selector, key]) => {
+          const rows = [...c.querySelectorAll(selector)].map(t => [
+            t.dataset[key], getComputedStyle(t).color, getComputedStyle(t).backgroundColor]);
+          return rows.length && rows.every(([, f, b]) => f && b) && rows;
+        }""", arg=[cell.element_handle(), selector, key], timeout=30_000).json_value()
+
+
 def _rgb(css: str) -> tuple[float, ...]:
     return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
 
@@ -210,9 +224,7 @@ def test_chapter_3_tiles_are_readable_and_tell_the_truth(screen, lab: Lab) -> No
     press(cell, "partition")
     press(cell, "+30 s")
     wait_for_text(screen, cell, "t = 90 s")
-    colours = cell.locator(".msa-tile").evaluate_all(
-        "ts => ts.map(t => [t.dataset.status, getComputedStyle(t).color, "
-        "getComputedStyle(t).backgroundColor])")
+    colours = styled(screen, cell, ".msa-tile", "status")
     statuses = {status for status, _, _ in colours}
     assert len(statuses) >= 2, colours
     for status, colour, background in colours:
@@ -259,9 +271,7 @@ def test_chapter_4_controls_redraw_the_fates_and_the_limiters(screen, lab: Lab) 
     seed.fill("5")
     seed.press("Enter")
     wait_for_text(screen, cell, "seed 5:")
-    colours = cell.locator(".msa-status").evaluate_all(
-        "ts => ts.map(t => [t.dataset.outcome, getComputedStyle(t).color, "
-        "getComputedStyle(t).backgroundColor])")
+    colours = styled(screen, cell, ".msa-status", "outcome")
     assert len({outcome for outcome, _, _ in colours}) >= 4, colours
     for outcome, colour, background in colours:
         ratio = _contrast(_rgb(colour), _rgb(background))
