@@ -87,8 +87,8 @@ SURFACES = {
         "time_to_exhaustion", "use",
     },
     "msatheory.practice": {
-        "CHECKS", "Aggregator", "Chain", "Composed", "CompositionReport", "Part", "PartResult",
-        "PracticeReport", "Proxy", "chain_latency", "check_aggregators",
+        "CHECKS", "ERRATA", "STUBS", "Aggregator", "Chain", "Composed", "CompositionReport",
+        "Part", "PartResult", "PracticeReport", "Proxy", "chain_latency", "check_aggregators",
         "check_automated_rollouts", "check_chains", "check_containers", "check_data_management",
         "check_event_driven", "check_monitoring", "check_operations", "check_proxies",
         "check_service_design", "fan_out_latency", "find_aggregators", "find_chains",

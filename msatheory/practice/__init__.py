@@ -22,7 +22,9 @@
   :func:`check_data_management`, :func:`check_operations`), and Practice 8.2.2's events
   between the services that own data (:func:`check_event_driven`).
 
-``CHECKS`` (:mod:`.checks`) are the rows ``msatheory check`` runs. Simulations and
+``CHECKS`` (:mod:`.checks`) are the rows ``msatheory check`` runs; :data:`ERRATA`
+(:mod:`.errata`) the defects that running the practices as the theory states them shows
+(the theory marks nothing of section 8 简化实现, so :data:`STUBS` is empty). Simulations and
 constants are imported from their modules: ``from msatheory.practice.composition import
 simulate_composition``, ``from msatheory.practice.practices import PARTS``.
 """
@@ -31,6 +33,8 @@ from msatheory._lazy import lazy
 
 __all__ = [
     "CHECKS",
+    "ERRATA",
+    "STUBS",
     "Aggregator",
     "Chain",
     "Composed",
@@ -64,6 +68,7 @@ __getattr__, __dir__ = lazy(__name__, {
     "checks": ("CHECKS",),
     "composition": ("Composed", "CompositionReport", "chain_latency", "fan_out_latency",
                     "proxied"),
+    "errata": ("ERRATA", "STUBS"),
     "detection": ("Aggregator", "Chain", "Proxy", "check_aggregators", "check_chains",
                   "check_proxies", "find_aggregators", "find_chains", "find_proxies"),
     "operations": ("check_automated_rollouts", "check_containers", "check_monitoring"),

@@ -85,13 +85,9 @@ OUTBOX_CRASHES = st.sampled_from(DESIGNS[OUTBOX].crash_points)
 # -- 8.dual-write ------------------------------------------------------------------------------
 
 def dual_write_diverges(case: tuple[str, str]) -> bool:
-    """Property: a service that owns its data and publishes an event for each change
-    reaches eventual consistency: once a crash is over and every event delivered, the
-    order is saved exactly when its event has been applied, once.
-
-    True on a counterexample: the dual write ``design``, crashing at ``crash``, leaves
-    the database and the events disagreeing (the consumer is idempotent).
-    """
+    """Property: once a crash is over and every event delivered, the order is saved exactly
+    when its event has been applied, once. True on a counterexample: the dual write
+    ``design``, crashing at ``crash``, leaves database and events disagreeing for good."""
     design, crash = case
     return not run(design, crash).consistent
 
@@ -123,12 +119,8 @@ def _outbox_diverges(crash: str) -> bool:
 # -- 8.aggregator-tail -------------------------------------------------------------------------
 
 def aggregator_tail_slow(case: tuple[int, int]) -> bool:
-    """Property: an aggregator waiting for ``n`` services whose p99 is fast (below a slow
-    call's delay, ``SLOW``) has a fast p99 too.
-
-    True on a counterexample: with ``per_mille`` thousandths of calls slow, each service's
-    p99 is fast and the aggregator's is slow.
-    """
+    """Property: an aggregator of ``n`` services whose p99 is fast (below ``SLOW``) has a
+    fast p99 too. True on a counterexample (``per_mille`` thousandths of calls slow)."""
     n, per_mille = case
     call = Latency(FAST, SLOW, per_mille / 1000)
     each = fan_out_latency(1, call, q=QUANTILE)

@@ -21,6 +21,7 @@ SHARDING = "notebooks/06a_sharding.ipynb"
 REPLICAS = "notebooks/06b_replicas_and_consistency.ipynb"
 RELEASES = "notebooks/07a_releases.ipynb"
 OBSERVING = "notebooks/07b_observability.ipynb"
+PATTERNS = "notebooks/08_patterns_and_practices.ipynb"
 CHECK = "notebooks/90_check_a_system.ipynb"
 
 STATEMENTS: tuple[Statement, ...] = (
@@ -758,6 +759,13 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="聚合器模式",
         statement="Use the API gateway to aggregate the responses of several microservices.",
         statement_zh="使用API网关聚合多个微服务的响应。",
+        encoding="msatheory.practice.fan_out_latency",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: the aggregator answers when the slowest of its calls has answered, so its "
+            "latency is their maximum and its tail the sum of their tails; the pattern holds "
+            "while no more than 5% of its requests wait on a slow call."
+        ),
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -768,6 +776,13 @@ STATEMENTS: tuple[Statement, ...] = (
             "The API gateway acts as a proxy, forwarding requests to the appropriate service."
         ),
         statement_zh="API网关作为代理，转发请求到适当的服务。",
+        encoding="msatheory.practice.proxied",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: a proxy is one more call in series, its latency added and its availability "
+            "multiplied in; at the edge it earns that cost, and a service inside the system "
+            "that only forwards is a violation."
+        ),
     ),
     Statement(
         kind=Kind.PATTERN,
@@ -776,6 +791,14 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="链式模式",
         statement="Services process a request in a chained sequence.",
         statement_zh="服务按链式顺序处理请求。",
+        encoding="msatheory.practice.chain_latency",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: each service of a chain waits for the next, so the request's latency is "
+            "the sum of the calls' and its availability their product; a chain holds while it "
+            "keeps its availability target, and its latency budget and length when they are "
+            "given."
+        ),
     ),
     Statement(
         kind=Kind.PRACTICE,
@@ -786,6 +809,14 @@ STATEMENTS: tuple[Statement, ...] = (
             "Keep services small and focused; use domain-driven design; make services autonomous."
         ),
         statement_zh="保持服务小而专注；使用领域驱动设计；实现服务自治。",
+        encoding="msatheory.practice.check_service_design",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: each part is decided by the checks of the chapters that encode it: small "
+            "and focused by single responsibility and granularity, domain-driven by the "
+            "separation of responsibilities, autonomous by chapter 1's autonomy, "
+            "independence, fault isolation and independent scaling."
+        ),
     ),
     Statement(
         kind=Kind.PRACTICE,
@@ -797,6 +828,13 @@ STATEMENTS: tuple[Statement, ...] = (
             "consistency."
         ),
         statement_zh="每个服务拥有自己的数据；使用事件驱动架构；实现最终一致性。",
+        encoding="msatheory.practice.check_data_management",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: each service owns its data stores, services that own data tell others of "
+            "their changes by events, and replicated data converges; a change and its event "
+            "are written in one transaction, through an outbox."
+        ),
     ),
     Statement(
         kind=Kind.PRACTICE,
@@ -805,5 +843,12 @@ STATEMENTS: tuple[Statement, ...] = (
         title_zh="部署运维",
         statement="Deploy in containers; automate deployment; build thorough monitoring.",
         statement_zh="使用容器化部署；实现自动化部署；建立完善的监控。",
+        encoding="msatheory.practice.check_operations",
+        notebook=PATTERNS,
+        reading=(
+            "Ours: every image names a version (a tag other than latest, or a digest), every "
+            "workload declares its rollout strategy, and something collects metrics, traces "
+            "and alerts."
+        ),
     ),
 )

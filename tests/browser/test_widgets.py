@@ -15,7 +15,9 @@ the test then measures and operates each explorer:
 * chapter 6's scheme, change and quorum sliders redraw the figure and the report, which
   says what the same explorer says in-process;
 * chapter 7's release and strategy dropdowns and bake slider redraw the release's
-  timeline and its report, which says what the same explorer says in-process.
+  timeline and its report, which says what the same explorer says in-process;
+* chapter 8's pattern dropdown and calls slider redraw the latency distribution and the
+  report, which says what the same explorer says in-process.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from msatheory.interactive.deployment import DeploymentExplorer
 from msatheory.interactive.design import GranularityExplorer
 from msatheory.interactive.discovery import RegistryExplorer
 from msatheory.interactive.gateway import GatewayExplorer
+from msatheory.interactive.practice import PatternExplorer
 
 shop = Architecture(
     [
@@ -73,6 +76,7 @@ EXPLORERS = {
     "chapter 6 (sharding)": "ShardingExplorer()",
     "chapter 6 (quorum)": "QuorumExplorer()",
     "chapter 7": "DeploymentExplorer()",
+    "chapter 8": "PatternExplorer()",
 }
 
 
@@ -358,4 +362,33 @@ def test_chapter_7_controls_redraw_the_release_and_its_report(screen, lab: Lab) 
     assert (size["shown_width"], size["shown_height"]) == (
         size["png_width"], size["png_height"]), f"chapter 7's figure is scaled: {size}"
     assert abs(size["figure_top"] - size["controls_top"]) < 20, f"chapter 7: {size}"
+    assert not errors(screen), "\n".join(errors(screen))
+
+
+def test_chapter_8_controls_redraw_the_request_and_its_report(screen, lab: Lab) -> None:
+    from msatheory.interactive.figures.practice import PATTERNS
+    from msatheory.interactive.practice import PatternExplorer
+
+    def says(explorer: PatternExplorer) -> None:
+        heading, _, _, latency, availability = explorer.describe().splitlines()
+        for line in (heading, latency, availability):
+            wait_for_text(screen, cell, line)
+
+    run_all(screen, lab)
+    cell: Any = explorer_cells(screen)["chapter 8"]  # a Playwright Locator
+    cell.scroll_into_view_if_needed()
+    says(PatternExplorer())
+    before = figure_source(cell)
+    cell.locator(".widget-dropdown select").first.select_option(label=PATTERNS["chain"])
+    wait_for_new_figure(screen, cell, before)
+    says(PatternExplorer("chain"))
+    before = figure_source(cell)
+    slider(cell, "n calls").focus()
+    screen.keyboard.press("ArrowRight")
+    wait_for_new_figure(screen, cell, before)
+    says(PatternExplorer("chain", n=6))
+    size = measure(cell)
+    assert size["height"] <= TALLEST, f"chapter 8 is {size['height']:.0f} px tall: {size}"
+    assert (size["shown_width"], size["shown_height"]) == (
+        size["png_width"], size["png_height"]), f"chapter 8's figure is scaled: {size}"
     assert not errors(screen), "\n".join(errors(screen))
