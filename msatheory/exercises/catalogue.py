@@ -12,7 +12,7 @@ __all__ = ["exercises", "label", "myst_page"]
 
 #: The modules that hold each chapter's ``EXERCISES``, in chapter order.
 CHAPTER_MODULES = ("basics", "design", "discovery", "gateway", "communication", "data",
-                   "deployment", "patterns", "practice")
+                   "deployment", "patterns", "practice", "capstone")
 
 
 @cache
