@@ -104,6 +104,18 @@ def test_the_tail_at_scale_in_the_fan_out_p99() -> None:
 
 # -- symbols ---------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("pattern", [chain_latency, fan_out_latency])
+def test_a_slow_share_equal_to_the_tail_sets_the_quantile_at_the_slow_delay(pattern) -> None:
+    # One call, 1% of calls slow: P(T > t) = 0.99 e^(-t/m) + 0.01 > 0.01 before the delay,
+    # so the p99 lies at it. In binary 1 - 0.99 exceeds 0.01 by 9e-18, which used to put
+    # the p99 at 393 ms, in the fast calls' tail.
+    assert pattern(1, Latency(0.01, 1.0, 0.01), q=0.99) == pytest.approx(1.0, abs=1e-12)
+    assert pattern(1, Latency(0.01, 1.0, 0.02), q=0.98) == pytest.approx(1.0, abs=1e-12)
+    # Just off the tie, the quantile leaves the delay on the side the shares say.
+    assert pattern(1, Latency(0.01, 1.0, 0.0099), q=0.99) < 0.1
+    assert pattern(1, Latency(0.01, 1.0, 0.0101), q=0.99) > 1.0
+
+
 def test_symbols_give_the_formulas() -> None:
     n, m = sympy.symbols("n m", positive=True)
     q = sympy.Rational(99, 100)

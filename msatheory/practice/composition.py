@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import NamedTuple, TypeAlias
 
 import sympy
@@ -125,15 +126,33 @@ def _chain_survival(n: int, call: Latency, t: float) -> float:
                      for k in range(n + 1))
 
 
-def _invert(survival: Callable[[float], float], tail: float, scale: float) -> float:
-    """The ``t`` with ``survival(t) = tail`` (survival falls from 1 as ``t`` grows): the
-    bracket ``[0, scale]`` is doubled until it holds the root, then Brent's method."""
+def _call_excess(call: Latency, t: float, excess: float) -> float:
+    """P(one call takes longer than ``t``) minus a tail, given ``excess``, the slow share
+    minus that tail. Before the slow delay the survival is ``(1 - p) e^(-t/fast) + p``,
+    so when the slow share equals the tail (one call, 1% slow, its p99) the difference of
+    two nearly equal floats would decide the answer; ``excess`` keeps it exact."""
+    fast, slow, p = float(call.fast), float(call.slow), float(call.p)
+    fast_left = math.exp(-t / fast) if t > 0 else 1.0
+    if t <= slow:
+        return (1 - p) * fast_left + excess
+    return (1 - p) * fast_left + p * math.expm1(-(t - slow) / fast) + excess
+
+
+def _decimal(share: float | Fraction) -> Fraction:
+    """The decimal a share was written as, exactly: 0.99 is 99/100."""
+    return Fraction(repr(share)) if isinstance(share, float) else Fraction(share)
+
+
+def _invert(excess: Callable[[float], float], scale: float) -> float:
+    """The ``t`` at which ``excess(t)``, a survival minus a tail, falls to 0 (it falls as
+    ``t`` grows): the bracket ``[0, scale]`` is doubled until it holds the root, then
+    Brent's method."""
     from scipy.optimize import brentq
 
     low, high = 0.0, scale
-    while survival(high) > tail:
+    while excess(high) > 0:
         low, high = high, 2 * high
-    return float(brentq(lambda t: survival(t) - tail, low, high, xtol=1e-15, rtol=1e-13))
+    return float(brentq(excess, low, high, xtol=1e-15, rtol=1e-13))
 
 
 def _fan_out_mean(n: int, call: Latency) -> float:
@@ -206,12 +225,15 @@ def _quantile(pattern: str, n: int, call: Latency, q: float) -> float:
     if q == 0:
         return 0.0
     scale = max(mean_latency(call), float(call.fast)) * n
-    if pattern == "chain":
-        return _invert(lambda t: _chain_survival(n, call, t), 1 - q, scale)
+    if pattern == "chain" and n > 1:
+        return _invert(lambda t: _chain_survival(n, call, t) - (1 - q), scale)
     tail = -math.expm1(math.log(q) / n)  # 1 - q^(1/n): every one of the n calls is done
     if _exponential(call):
         return -float(call.fast) * math.log(tail)
-    return _invert(lambda t: _call_survival(call, t), tail, scale)
+    # One call (of either pattern): the slow share against 1 - q as the decimals written.
+    excess = (float(_decimal(call.p) - 1 + _decimal(q)) if n == 1
+              else float(call.p) - tail)
+    return _invert(lambda t: _call_excess(call, t, excess), scale)
 
 
 # -- the closed forms ----------------------------------------------------------------------
