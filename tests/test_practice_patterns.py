@@ -38,6 +38,7 @@ from msatheory.practice.detection import (
     find_aggregators,
     find_chains,
     find_proxies,
+    longest_chain,
 )
 from msatheory.theory import Kind, get
 
@@ -343,3 +344,17 @@ def test_the_checkers_never_raise_and_their_witnesses_are_real(arch: Architectur
             assert len(w.involves) == 4
     for checker in (check_aggregators, check_proxies):
         assert checker(arch).holds == (not checker(arch).witnesses)
+
+
+@pytest.mark.parametrize(("availability", "target"), [
+    (0.9999, 0.999), (0.999, 0.998), (0.9, 0.5), (0.9, 0.9 * 0.9 * 0.9), (0.99, 0.99)])
+def test_the_summary_counts_the_longest_chain_the_witnesses_allow(availability, target):
+    most = longest_chain(availability, target)
+    summary = check_chains(line(2), availability=availability, target=target).summary
+    assert f"chains of up to {most} meet" in summary
+    assert check_chains(line(most), availability=availability, target=target).holds
+    assert not check_chains(line(most + 1), availability=availability, target=target).holds
+
+
+def test_past_the_counted_length_the_logarithm_counts():
+    assert longest_chain(1 - 1e-7, 0.999) == math.floor(math.log(0.999) / math.log1p(-1e-7))

@@ -51,7 +51,12 @@ from msatheory.exercises.exercise import (
 from msatheory.exercises.practice import read_answer
 from msatheory.exercises.symbolic import differs, shown_value, symbols_of, value_at
 from msatheory.practice.composition import Composed, fan_out_latency, proxied
-from msatheory.practice.detection import check_aggregators, check_chains, check_proxies
+from msatheory.practice.detection import (
+    check_aggregators,
+    check_chains,
+    check_proxies,
+    longest_chain,
+)
 from msatheory.practice.operations import check_containers
 from msatheory.practice.practices import check_event_driven
 from msatheory.theory.render import counted
@@ -176,56 +181,6 @@ def _fan_out_symbolic() -> sp.Expr:
 
 
 # -- 8.longest-chain: how many services in a row keep a target ----------------------------------
-
-def longest_chain(availability: float, target: float) -> int:
-    """Pattern 8.1.3 (链式模式): the most services, each available ``availability``, that a
-    chain may hold and keep ``target`` end to end.
-
-    The chain is up when every service is (the product of chapter 1's
-    :func:`~msatheory.basics.availability.serial`), so this is the largest ``n`` with
-    ``availability**n >= target``, counted by multiplying one service at a time as
-    :func:`~msatheory.practice.detection.check_chains` does.
-
-    Parameters
-    ----------
-    availability : float
-        Each service's availability, in [0, 1).
-    target : float
-        The chain's target, in (0, 1].
-
-    Returns
-    -------
-    int
-        The most services in a row; 0 when even one service misses the target.
-
-    Raises
-    ------
-    TheoryError
-        If ``availability`` or ``target`` is out of range.
-
-    Examples
-    --------
-    >>> longest_chain(0.9999, 0.999), longest_chain(0.999, 0.998), longest_chain(0.9, 0.5)
-    (10, 2, 6)
-
-    References
-    ----------
-    .. [1] Pattern 8.1.3 of the theory (链式模式).
-    .. [2] B. Treynor, M. Dahlin, V. Rau and B. Beyer, "The Calculus of Service
-       Availability", ACM Queue 15(2), 2017.
-    """
-    owner = "longest_chain"
-    share = require_fraction(owner, "availability", availability)
-    goal = require_fraction(owner, "target", target, zero=False)
-    if share == 1:
-        raise TheoryError(f"{owner}: availability must lie in [0, 1), not {availability!r}: "
-                          "a chain of perfect services is never too long")
-    count, product = 0, 1.0
-    while product * share >= goal:
-        product *= share
-        count += 1
-    return count
-
 
 def _clear(pair: tuple[float, float]) -> bool:
     """Whether no power of the availability lies within 1e-9 of the target (past one

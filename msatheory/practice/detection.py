@@ -55,6 +55,7 @@ from msatheory.theory.verdict import Verdict, Witness
 
 __all__ = [
     "AVAILABILITY_TARGET",
+    "COUNTED",
     "DEPENDENCY_AVAILABILITY",
     "PATH_LIMIT",
     "SEARCH_LIMIT",
@@ -70,6 +71,7 @@ __all__ = [
     "find_aggregators",
     "find_chains",
     "find_proxies",
+    "longest_chain",
 ]
 
 #: Share of calls that are slow: Dean and Barroso's example, one call in 100 takes a second.
@@ -84,6 +86,8 @@ DEPENDENCY_AVAILABILITY = 0.9999
 AVAILABILITY_TARGET = 0.999
 #: Mean latency of a service's own work, seconds: chapter 5's ``SERVICE_LATENCY`` mean.
 SERVICE_MEAN = 0.010
+#: The longest chain :func:`longest_chain` counts by multiplying; past it, by a logarithm.
+COUNTED = 10_000
 #: Most chains :func:`find_chains` lists; past it the list is cut (its longest may be missed).
 PATH_LIMIT = 10_000
 #: Most steps the search for chains takes (a service added to a path, or listed in a
@@ -525,6 +529,59 @@ def _chains(arch: Architecture, availability: Mapping[str, float],
     return tuple(sorted(chains, key=lambda c: (-c.length, c.services))), complete
 
 
+def longest_chain(availability: float, target: float) -> int:
+    """Pattern 8.1.3 (链式模式): the most services, each available ``availability``, that a
+    chain may hold and keep ``target`` end to end.
+
+    The chain is up when every service is (the product of chapter 1's
+    :func:`~msatheory.basics.availability.serial`), so this is the largest ``n`` with
+    ``availability**n >= target``, counted by multiplying one service at a time, as
+    :func:`check_chains` multiplies a chain's availabilities: the two agree at every
+    boundary. Past :data:`COUNTED` services the count is the logarithm's, rounded down.
+
+    Parameters
+    ----------
+    availability : float
+        Each service's availability, in [0, 1).
+    target : float
+        The chain's target, in (0, 1].
+
+    Returns
+    -------
+    int
+        The most services in a row; 0 when even one service misses the target.
+
+    Raises
+    ------
+    TheoryError
+        If ``availability`` or ``target`` is out of range.
+
+    Examples
+    --------
+    >>> longest_chain(0.9999, 0.999), longest_chain(0.999, 0.998), longest_chain(0.9, 0.5)
+    (10, 2, 6)
+
+    References
+    ----------
+    .. [1] Pattern 8.1.3 of the theory (链式模式).
+    .. [2] B. Treynor, M. Dahlin, V. Rau and B. Beyer, "The Calculus of Service
+       Availability", ACM Queue 15(2), 2017.
+    """
+    owner = "longest_chain"
+    share = require_fraction(owner, "availability", availability)
+    goal = require_fraction(owner, "target", target, zero=False)
+    if share == 1:
+        raise TheoryError(f"{owner}: availability must lie in [0, 1), not {availability!r}: "
+                          "a chain of perfect services is never too long")
+    if share > 0 and math.log(goal) / math.log(share) > COUNTED:
+        return math.floor(math.log(goal) / math.log(share))
+    count, product = 0, 1.0
+    while product * share >= goal:
+        product *= share
+        count += 1
+    return count
+
+
 def find_chains(arch: Architecture, *, availability: float | Mapping[str, float]
                 = DEPENDENCY_AVAILABILITY, latency: float | Mapping[str, float] = SERVICE_MEAN,
                 limit: int = PATH_LIMIT) -> tuple[Chain, ...]:
@@ -743,6 +800,6 @@ def _chain_summary(chains: tuple[Chain, ...], complete: bool, availability: floa
         summary += (f" {counted(looping, 'chain')} loop{'s' * (looping == 1)} back (see "
                     "Axiom 1.1.1).")
     if availability is not None and 0 < target < 1 and 0 < availability < 1:
-        most = math.floor(math.log(target) / math.log(availability) + 1e-9)
+        most = longest_chain(availability, target)
         summary += f" At {availability:g} a service, chains of up to {most} meet {target:g}."
     return summary
