@@ -15,7 +15,6 @@ from msatheory.basics.strategies import architectures
 from msatheory.check import EXAMPLES, load
 from msatheory.errors import TheoryError
 from msatheory.practice.practices import (
-    MISSING,
     PARTS,
     check_data_management,
     check_event_driven,
@@ -24,7 +23,7 @@ from msatheory.practice.practices import (
     practice_report,
 )
 from msatheory.theory import Kind
-from msatheory.theory.check import INPUTS
+from msatheory.theory.check import INPUTS, MISSING
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "examples"
 needs_shared = pytest.mark.skipif(not SHARED.exists(),

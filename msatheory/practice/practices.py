@@ -34,7 +34,7 @@ from msatheory.check.report import Report, check_system
 from msatheory.check.system import System
 from msatheory.errors import require_instance
 from msatheory.theory import Kind, checks, get
-from msatheory.theory.check import Check
+from msatheory.theory.check import MISSING, Check
 from msatheory.theory.render import counted
 from msatheory.theory.statement import Statement
 from msatheory.theory.verdict import Verdict, Witness
@@ -50,19 +50,6 @@ __all__ = [
     "check_service_design",
     "practice_report",
 ]
-
-#: Why a system lacks each input a check may need, and what would supply it.
-MISSING = {
-    "design": "the file gives no functions (an architecture file with `functions:` does)",
-    "bounds": "the file gives no granularity bounds",
-    "gateways": "the file names no gateway",
-    "routing": "no Ingress or HTTPRoute objects",
-    "resilience": "no Istio VirtualService or DestinationRule objects",
-    "storage": "no data store deployed by a compose file or manifests",
-    "rollouts": "no Deployment, StatefulSet or DaemonSet in Kubernetes manifests",
-    "containers": "an architecture file says nothing of containers",
-}
-
 
 @dataclass(frozen=True)
 class Part:

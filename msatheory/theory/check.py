@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from msatheory.theory.statement import Statement
 from msatheory.theory.verdict import Verdict
 
-__all__ = ["INPUTS", "Check"]
+__all__ = ["INPUTS", "MISSING", "Check"]
 
 #: What a checker may read from a system (:class:`msatheory.check.System` fields):
 #: the chapter 1 model, the chapter 2 design (``None`` when a file gives no functions),
@@ -28,6 +29,18 @@ __all__ = ["INPUTS", "Check"]
 #: (``None`` for an architecture file).
 INPUTS = ("architecture", "design", "bounds", "gateways", "routing", "resilience", "storage",
           "rollouts", "containers")
+
+#: Why a system lacks each input a check may need, and what would supply it.
+MISSING = MappingProxyType({
+    "design": "the file gives no functions (an architecture file with `functions:` does)",
+    "bounds": "the file gives no granularity bounds",
+    "gateways": "the file names no gateway",
+    "routing": "no Ingress or HTTPRoute objects",
+    "resilience": "no Istio VirtualService or DestinationRule objects",
+    "storage": "no data store deployed by a compose file or manifests",
+    "rollouts": "no Deployment, StatefulSet or DaemonSet in Kubernetes manifests",
+    "containers": "an architecture file says nothing of containers",
+})
 
 
 @dataclass(frozen=True)
