@@ -1,6 +1,7 @@
 """Command line: ``theory`` lists the catalogue, ``errata`` runs the errata, ``check`` checks
 architecture files, docker-compose files and Kubernetes manifests against the theory,
-``exercises`` lists the exercises and ``grade`` grades submitted notebooks."""
+``exercises`` lists the exercises, ``grade`` grades submitted notebooks, ``glossary`` lists
+the terms and ``course`` the lessons with their minutes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from msatheory import theory
 from msatheory.check.formats import FORMATS, systems
@@ -31,7 +33,22 @@ def _theory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lesson_path(notebook: Path) -> str:
+    """A lesson as the catalogue names it: ``notebooks/03a_registry_and_health.ipynb``."""
+    return f"notebooks/{notebook.name}"
+
+
 def _errata(args: argparse.Namespace) -> int:
+    if args.format == "myst":
+        from msatheory.theory.erratum import found_in
+        from msatheory.theory.glossary import lessons
+        from msatheory.theory.render import errata_page
+
+        taught = lessons()
+        found = {e.key: _lesson_path(where) for e in theory.errata()
+                 if (where := found_in(e.key, taught)) is not None}
+        print(errata_page(theory.errata(), theory.stubs(), found), end="")
+        return 0
     for erratum in theory.errata():
         print(erratum)
         print("  " + str(erratum.demonstrate()).replace("\n", "\n  "))
@@ -43,6 +60,39 @@ def _errata(args: argparse.Namespace) -> int:
         print(f"Declared stubs (简化实现), not counted as errata: {len(declared)}")
         for stub in declared:
             print(f"{stub}\n  modelled by {stub.modelled_by}")
+    return 0
+
+
+def _glossary(args: argparse.Namespace) -> int:
+    from msatheory.theory.glossary import GLOSSARY, defined_in, lessons
+    from msatheory.theory.render import glossary_page, glossary_table
+
+    taught = lessons()
+    defined = {t.term: _lesson_path(where) if (where := defined_in(t, taught)) else None
+               for t in GLOSSARY}
+    if args.format == "myst":
+        print(glossary_page(GLOSSARY, theory.catalogue(), defined), end="")
+    else:
+        print(glossary_table(GLOSSARY, defined))
+    return 0
+
+
+def _course(args: argparse.Namespace) -> int:
+    from msatheory.exercises import exercises
+    from msatheory.exercises.catalogue import label
+    from msatheory.theory.glossary import lessons
+    from msatheory.theory.render import course_page, course_table
+
+    taught = lessons()
+    if not taught:
+        raise TheoryError("course: the lessons are the notebooks of a checkout of the "
+                          "project, and none was found beside the package")
+    assigned: dict[str, list[tuple[str, str]]] = {}
+    for exercise in exercises():
+        assigned.setdefault(exercise.lesson, []).append((exercise.id, label(exercise)))
+    render = course_page if args.format == "myst" else course_table
+    print(render(taught, theory.catalogue(), assigned), end="\n" if args.format == "text"
+          else "")
     return 0
 
 
@@ -111,9 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing.add_argument("--format", choices=("text", "myst"), default="text")
     listing.add_argument("--chapter", type=int, choices=range(1, 9), metavar="1-8")
     listing.set_defaults(run=_theory)
-    commands.add_parser("errata", help="run every erratum's counterexample").set_defaults(
-        run=_errata
-    )
+    listing = commands.add_parser("errata", help="run every erratum's counterexample")
+    listing.add_argument("--format", choices=("text", "myst"), default="text",
+                         help="myst: the book's errata index")
+    listing.set_defaults(run=_errata)
     checking = commands.add_parser(
         "check", help="check architecture, docker-compose or Kubernetes files",
         description="Run every applicable checker of the catalogue on the systems the FILEs "
@@ -134,6 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing.add_argument("--format", choices=("text", "myst"), default="text")
     listing.add_argument("--chapter", type=int, choices=[*range(1, 9), 90], metavar="1-8|90")
     listing.set_defaults(run=_exercises)
+    listing = commands.add_parser("glossary", help="list the terms, in English and Chinese")
+    listing.add_argument("--format", choices=("text", "myst"), default="text")
+    listing.set_defaults(run=_glossary)
+    listing = commands.add_parser("course", help="list the lessons with their minutes and "
+                                                 "exercises")
+    listing.add_argument("--format", choices=("text", "myst"), default="text")
+    listing.set_defaults(run=_course)
     grading = commands.add_parser(
         "grade", help="grade submitted notebooks",
         description="Execute each SUBMISSION notebook in a fresh kernel and print one row per "

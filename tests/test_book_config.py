@@ -42,3 +42,25 @@ def test_a_repository_url_brings_the_binder_button(build_book):
     assert config["launch_buttons"]["notebook_interface"] == "jupyterlab"
     assert "mathjax_path" in config["sphinx"]["config"]
 
+
+
+def test_the_stylesheet_is_published_in_both_modes(build_book):
+    """book/_config.yml names the stylesheet in html_css_files and its folder in
+    html_static_path; the local-assets build keeps both."""
+    for local in (False, True):
+        config = written(build_book, "", local_assets=local)["sphinx"]["config"]
+        assert config["html_static_path"] == ["_assets"]
+        for name in config["html_css_files"]:
+            assert (ROOT / "book" / "_assets" / name).is_file(), name
+
+
+def test_the_toc_holds_chapter_8_and_the_reference_pages():
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    parts = {part["caption"]: [c["file"] for c in part["chapters"]] for part in toc["parts"]}
+    assert parts["8. Practice"] == ["notebooks/08_patterns_and_practices",
+                                    "notebooks/90_check_a_system", "notebooks/91_capstone"]
+    assert parts["Appendix"] == ["appendix/catalogue", "appendix/exercises", "appendix/errata",
+                                 "appendix/glossary", "appendix/course"]
+    listed = [f for files in parts.values() for f in files]
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"notebooks/{notebook.stem}" in listed, f"{notebook.name} is not in the book"

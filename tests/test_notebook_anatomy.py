@@ -10,6 +10,7 @@ import pytest
 
 from msatheory import theory
 from msatheory.theory.course import reading, reading_minutes
+from msatheory.theory.glossary import GLOSSARY
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]*.ipynb")
@@ -18,42 +19,6 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: A call that runs a simulation (SimPy or the stepped detectors) or a sweep of them.
 SIMULATION = re.compile(r"(?<![\w.])(simulate\w*|run|sweep\w*)\(")
 CLOSE = ["Summary", "Further reading", "Exercises"]
-
-#: Terms a lesson must define, in bold, where it first uses them: (use, definition).
-GLOSSARY = {
-    "p99": (r"\bp99\b", r"\*\*p99\b[^*]*\*\*"),
-    "utilisation ρ": (r"ρ|\\rho\b", r"\*\*utili[sz]ation\*\*"),
-    "hop": (r"\bhops?\b", r"\*\*hops?\*\*"),
-    "blast radius": (r"\bblast\s+radi(us|i)\b", r"\*\*blast\s+radius\*\*"),
-    "lease": (r"\bleases?\b", r"\*\*leases?\*\*"),
-    "MTTF": (r"\bMTTF\b", r"\*\*mean\s+time\s+to\s+failure\*\*|\*\*MTTF\*\*"),
-    "heartbeat": (r"\bheartbeats?\b", r"\*\*heartbeats?\*\*"),
-    "granularity": (r"\bgranularity\b", r"\*\*granularity\*\*"),
-    "single point of failure": (r"single\s+points?\s+of\s+failure",
-                                r"\*\*single\s+point\s+of\s+failure\*\*"),
-    "Zipf's law": (r"\bZipf", r"\*\*Zipf's\s+law\*\*"),
-    "imbalance": (r"\bimbalance\b", r"\*\*imbalance\*\*"),
-    "salted key": (r"\bsalted\s+keys?\b", r"\*\*salted\s+keys?\*\*"),
-    "range sharding": (r"\b[Rr]ange\s+sharding\b", r"\*\*[Rr]ange\s+sharding\*\*"),
-    "cross-shard weight": (r"\bcross-shard\s+weight\b", r"\*\*cross-shard\s+weight\*\*"),
-    "sequential consistency": (r"\b[Ss]equential\s+consistency\b",
-                               r"\*\*[Ss]equential\s+consistency\*\*"),
-    "session guarantee": (r"\bsession\s+guarantees?\b", r"\*\*session\s+guarantees?\*\*"),
-    "read your writes": (r"\bread\s+your\s+writes\b", r"\*\*read\s+your\s+writes\*\*"),
-    "k-staleness": (r"\bk-staleness\b", r"\*\*k-staleness\*\*"),
-    "t-visibility": (r"\bt-visibility\b", r"\*\*t-visibility\*\*"),
-    "sticky read": (r"\bsticky\s+reads?\b", r"\*\*sticky\s+reads?\*\*"),
-    "anti-entropy": (r"\banti-entropy\b", r"\*\*anti-entropy\*\*"),
-    "last writer wins": (r"\b[Ll]ast\s+writer\s+wins\b", r"\*\*[Ll]ast\s+writer\s+wins\*\*"),
-    "compensating transaction": (r"\bcompensating\s+transactions?\b",
-                                 r"\*\*compensating\s+transactions?\*\*"),
-    "pivot": (r"\bpivot\b", r"\*\*pivot\*\*"),
-    "service level objective": (r"\bservice\s+level\s+objectives?\b",
-                                r"\*\*service\s+level\s+objectives?\*\*"),
-    "error budget": (r"\berror\s+budgets?\b", r"\*\*error\s+budgets?\*\*"),
-    "burn rate": (r"\bburn\s+rates?\b", r"\*\*burn\s+rates?\*\*"),
-    "saturation": (r"\bsaturation\b", r"\*\*saturation\*\*"),
-}
 
 
 def _label(path: Path) -> str:
@@ -137,11 +102,11 @@ def test_every_widget_and_simulation_is_predicted_and_explained(lesson):
 
 def test_terms_are_defined_in_bold_where_first_used(lesson):
     _, nb = lesson
-    for term, (use, definition) in GLOSSARY.items():
-        first = next((c for c in nb.cells if re.search(use, c.source)), None)
+    for term in GLOSSARY:
+        first = next((c for c in nb.cells if term.used_in(c.source)), None)
         if first is not None:
-            assert first.cell_type == "markdown" and re.search(definition, first.source), (
-                f"define {term!r} in bold where it is first used: {first.source[:80]!r}")
+            assert first.cell_type == "markdown" and term.defines(first.source), (
+                f"define {term.term!r} in bold where it is first used: {first.source[:80]!r}")
 
 
 def test_lessons_find_errata_in_the_open(lesson):

@@ -2,8 +2,9 @@
 
 Steps:
 
-1. Generate ``book/appendix/catalogue.md`` and ``book/appendix/exercises.md`` from
-   ``python -m msatheory theory --format myst`` and ``exercises --format myst``.
+1. Generate the reference pages of ``book/appendix/`` (:data:`GENERATED`) from the package:
+   the catalogue, the exercises, the errata, the glossary and the course plan, each from
+   ``python -m msatheory <command> --format myst``.
 2. Fetch the browser assets that the stock Jupyter Book 1 HTML loads from CDNs (MathJax 3,
    require.js, the ipywidgets HTML manager) from the npm registry into ``build/npm/`` (a
    cache: nothing is fetched when the packages are already there) and copy the files the
@@ -14,8 +15,9 @@ Steps:
    its ``repository.url`` is unset, plus the Sphinx settings that point MathJax
    (``mathjax_path``) and the widget scripts (myst-nb's ``nb_ipywidgets_js``) at the local
    copies. Without npm (or with ``--cdn``) the pages load those scripts from their CDNs.
-4. Run ``jupyter-book build`` with warnings as errors and a fresh Sphinx environment (an
-   incremental build would not repeat the warnings of unchanged pages), then check that every
+4. Run ``jupyter-book build`` with warnings as errors, a fresh Sphinx environment (an
+   incremental build would not repeat the warnings of unchanged pages) and the highlighted
+   module sources (``_modules/``) written anew, then check that every
    page of ``_toc.yml`` was written, and, with local assets, that no page loads a script from
    another host.
 
@@ -52,6 +54,14 @@ ASSETS = BOOK / "_assets"  # html_static_path entry; published as _static/
 VENDOR = ASSETS / "offline"
 CATALOGUE = BOOK / "appendix" / "catalogue.md"
 EXERCISES = BOOK / "appendix" / "exercises.md"
+#: Each generated page and the ``python -m msatheory`` command that writes it.
+GENERATED = {
+    CATALOGUE: "theory",
+    EXERCISES: "exercises",
+    BOOK / "appendix" / "errata.md": "errata",
+    BOOK / "appendix" / "glossary.md": "glossary",
+    BOOK / "appendix" / "course.md": "course",
+}
 FINGERPRINT = HTML.parent / "inputs.sha256"
 
 # directory name under build/npm -> npm package spec
@@ -148,23 +158,32 @@ def write_if_changed(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def generate_page(command: str, page: Path) -> None:
-    """Write ``page`` from ``python -m msatheory COMMAND --format myst``."""
-    result = subprocess.run(
-        [sys.executable, "-m", "msatheory", command, "--format", "myst"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0 or not result.stdout.strip():
-        sys.stderr.write(result.stderr)
-        sys.exit(
-            f"build_book: `python -m msatheory {command} --format myst` failed "
-            f"(exit {result.returncode}); cannot generate {page.relative_to(ROOT)}"
+def generate_pages(pages: dict[Path, str]) -> None:
+    """Write each page from ``python -m msatheory COMMAND --format myst``, the commands run
+    side by side (the errata page runs every erratum's search and takes longest)."""
+    running = {
+        page: subprocess.Popen(
+            [sys.executable, "-m", "msatheory", command, "--format", "myst"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    write_if_changed(page, result.stdout)
-    log(f"generated {page.relative_to(ROOT)}")
+        for page, command in pages.items()
+    }
+    for page, process in running.items():
+        stdout, stderr = process.communicate()
+        if process.returncode != 0 or not stdout.strip():
+            sys.stderr.write(stderr)
+            for other in running.values():
+                if other.poll() is None:
+                    other.kill()
+            sys.exit(
+                f"build_book: `python -m msatheory {pages[page]} --format myst` failed "
+                f"(exit {process.returncode}); cannot generate {page.relative_to(ROOT)}"
+            )
+        write_if_changed(page, stdout)
+        log(f"generated {page.relative_to(ROOT)}")
 
 
 def npm_fetch(name: str, spec: str) -> Path:
@@ -344,8 +363,8 @@ def check_output(started: float, local_assets: bool) -> list[str]:
 def inputs() -> list[Path]:
     """Every file a build reads: the book's sources (not what it generates), the notebooks,
     the package the appendices are generated from, this script and the project file."""
-    generated = (BOOK / "_build", ASSETS, BOOK / "notebooks")
-    book = [p for p in BOOK.rglob("*") if p.is_file() and p not in (CATALOGUE, EXERCISES)
+    generated = (BOOK / "_build", VENDOR, BOOK / "notebooks")
+    book = [p for p in BOOK.rglob("*") if p.is_file() and p not in GENERATED
             and not any(p.is_relative_to(g) for g in generated)]
     package = [p for p in (ROOT / "msatheory").rglob("*")
                if p.suffix in {".py", ".json", ".yaml"} and "__pycache__" not in p.parts]
@@ -387,14 +406,17 @@ def main(argv: list[str] | None = None) -> int:
             "builds anyway)")
         return 0
     FINGERPRINT.unlink(missing_ok=True)
-    generate_page("theory", CATALOGUE)
-    generate_page("exercises", EXERCISES)
+    generate_pages(GENERATED)
     versions = None if args.cdn else fetch_assets()
     config = write_config(local_assets=versions is not None)
     if not versions:  # stale copies would be published, and look like a local build
         shutil.rmtree(VENDOR, ignore_errors=True)
         shutil.rmtree(HTML / "_static" / "offline", ignore_errors=True)
 
+    # sphinx.ext.viewcode rewrites a module's highlighted source page only when the module
+    # is newer than the page, so pages kept from an earlier build would miss a change of the
+    # theme or the stylesheet, and pages of removed modules would stay published.
+    shutil.rmtree(HTML / "_modules", ignore_errors=True)
     command = [
         sys.executable,
         "-c",

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
-__all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "holds_for_all", "reproducible"]
+from msatheory.theory.entries import STATEMENTS
+from msatheory.theory.statement import Kind, Statement
+
+__all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "concerned", "found_in", "holds_for_all",
+           "reproducible"]
 
 T = TypeVar("T")
 
@@ -48,6 +55,38 @@ def reproducible() -> Iterator[None]:
     finally:
         providers._get_local_constants = saved
         providers.CONSTANTS_CACHE.cache.clear()
+
+
+#: A reference in ``concerns``: ``Algorithm 3.2.2``, ``Def 4.1.2``, ``Functions 4.2.3-4.2.4``.
+_REFERENCE = re.compile(
+    r"\b(" + "|".join(k.short for k in Kind) + r")s?\s+(\d+\.\d+\.\d+)(?:-(\d+\.\d+\.\d+))?"
+)
+
+
+def _numbers(number: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in number.split("."))
+
+
+def concerned(concerns: str) -> tuple[str, tuple[Statement, ...]]:
+    """Split a ``concerns`` text into the code it names and the statements it cites.
+
+    The code is what comes before the last parenthesis; the statements are those cited after
+    the section, each range (``Functions 4.2.3-4.2.4``) taken whole.
+
+    >>> code, statements = concerned("Go APIGateway.applyPolicy (section 4.3; Def 4.1.1, "
+    ...                              "Functions 4.2.3-4.2.4)")
+    >>> code, [s.ref for s in statements]
+    ('Go APIGateway.applyPolicy', ['Def 4.1.1', 'Function 4.2.3', 'Function 4.2.4'])
+    """
+    code, _, cited = concerns.rpartition(" (") if " (" in concerns else (concerns, "", "")
+    _, _, cited = cited.rstrip(")").rpartition(";")
+    found: list[Statement] = []
+    for short, first, last in _REFERENCE.findall(cited):
+        kind = next(k for k in Kind if k.short == short)
+        low, high = _numbers(first), _numbers(last or first)
+        found += [s for s in STATEMENTS
+                  if s.kind is kind and low <= _numbers(s.number) <= high and s not in found]
+    return code, tuple(found)
 
 
 @dataclass(frozen=True)
@@ -99,6 +138,18 @@ class Erratum(Generic[T]):
         """:meth:`find`, described."""
         return self.describe(self.find())
 
+    @property
+    def code(self) -> str:
+        """The sketch code or statement at fault, as ``concerns`` names it before its
+        parenthesis: ``'Rust perform_health_check'``."""
+        return concerned(self.concerns)[0]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """The numbered statements ``concerns`` cites, in its order (none for a part of a
+        sketch no statement covers, such as chapter 4's response cache)."""
+        return concerned(self.concerns)[1]
+
     def __str__(self) -> str:
         return f"[{self.key}] {self.concerns}: {self.wrong}"
 
@@ -119,6 +170,16 @@ class Stub:
     stands_for: str
     modelled_by: str
 
+    @property
+    def code(self) -> str:
+        """The sketch code the theory declares a stub, as ``concerns`` names it."""
+        return concerned(self.concerns)[0]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """The numbered statements ``concerns`` cites."""
+        return concerned(self.concerns)[1]
+
     def __str__(self) -> str:
         return f"[{self.key}] {self.concerns}, declared \"{self.declared}\": {self.stands_for}"
 
@@ -137,3 +198,30 @@ def holds_for_all(strategy: st.SearchStrategy[T], breaks: Callable[[T], bool]) -
     except AssertionError:
         return False
     return True
+
+
+def _finds(cell: dict, key: str) -> bool:
+    """Whether a code cell finds the erratum ``key`` in the open: it prints the property's
+    source and runs the search, and names the erratum in its code or its output."""
+    code = "".join(cell.get("source", ""))
+    if cell.get("cell_type") != "code" or "source(" not in code or ".find()" not in code:
+        return False
+    shown = "".join("".join(out.get("text", "")) for out in cell.get("outputs", ()))
+    return key in code + shown
+
+
+def found_in(key: str, notebooks: Iterable[Path]) -> Path | None:
+    """The first of ``notebooks`` that finds the erratum ``key`` in the open, or None.
+
+    A lesson finds an erratum in a code cell that prints the property it breaks
+    (``source(erratum.breaks)``), runs the search (``erratum.find()``) and names the
+    erratum in its code or its output, as CONTRIBUTING.md asks of every lesson.
+    """
+    for notebook in notebooks:
+        try:
+            cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, LookupError, TypeError):
+            continue
+        if any(_finds(cell, key) for cell in cells):
+            return Path(notebook)
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -58,6 +59,7 @@ def book_inputs() -> list[Path]:
         (ROOT / "notebooks", "*.ipynb"),
         (ROOT / "msatheory", "**/*.py"),
         (ROOT / "tools", "build_book.py"),
+        (BOOK / "_assets", "*.css"),
     ]
     return [path for base, pattern in patterns for path in base.glob(pattern)]
 
@@ -259,3 +261,146 @@ def test_exercises_page_links_every_exercise(page, site: str, local_assets: None
     for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
         assert href.startswith("../notebooks/") and "#exercise-" in href, href
     assert not remote, f"requests left the loopback interface: {remote}"
+
+
+# Widths a reader's browser has: a phone (390 CSS px, an iPhone 12 to 15) and a laptop.
+WIDTHS = {"phone": 390, "laptop": 1280}
+# The wide blocks each width must scroll inside the page: the catalogue's and the errata
+# index's tables, the errata's counterexamples, and a lesson's stored outputs.
+WIDE_PAGES = (CATALOGUE, "appendix/errata.html", "appendix/glossary.html",
+              "notebooks/04b_limits_caches_fan_out.html")
+
+# Where the document scrolls sideways, and which elements of the page's main column stick
+# out of the window with no scrolling block around them to hold them: an element clipped by
+# an ancestor's overflow: hidden (the theme's inline math, for one) counts, since the reader
+# cannot see its end. Off-canvas drawers (position: fixed) are not part of the column.
+LAYOUT = """() => {
+  const root = document.scrollingElement || document.documentElement;
+  const main = document.querySelector('main') || document.body;
+  const width = root.clientWidth;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const placed = e => {
+    let held = false;
+    for (let a = e; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).position === 'fixed') return 'drawer';
+      if (a !== e && scrolls(a)) held = true;
+    }
+    return held ? 'held' : 'free';
+  };
+  const out = [...main.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > width + 1 && placed(e) === 'free';
+  }).map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} `
+              + `(right edge ${Math.round(e.getBoundingClientRect().right)} px)`);
+  const blocks = [...main.querySelectorAll('*')]
+    .filter(e => scrolls(e) && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0);
+  return {scrollWidth: root.scrollWidth, clientWidth: width, out: out.slice(0, 5),
+          blocks: blocks.length};
+}"""
+
+# Scroll every wide block by 40 px and report those that did not move.
+SCROLL_BLOCKS = """() => {
+  const article = document.querySelector('main') || document.body;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const blocks = [...article.querySelectorAll('*')]
+    .filter(e => scrolls(e) && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0);
+  const stuck = blocks.filter(e => { e.scrollLeft = 40; return e.scrollLeft === 0; })
+    .map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
+  const kinds = new Set(blocks.map(e => e.querySelector('table') || e.tagName === 'TABLE'
+    ? 'table' : e.querySelector('pre') || e.tagName === 'PRE' ? 'pre' : 'other'));
+  return {blocks: blocks.length, stuck, kinds: [...kinds].sort()};
+}"""
+
+
+#: Highlighted module sources (viewcode) checked: all share one template, so the widest
+#: lines stand for the rest.
+SOURCES_CHECKED = 3
+
+
+def built_pages(html: Path) -> list[str]:
+    """Every page of the built book: the toc's, the API reference and the generated
+    indexes, and of the highlighted module sources (viewcode) the :data:`SOURCES_CHECKED`
+    with the longest lines; not the theme's own files, nor index.html, which only
+    redirects to the introduction."""
+    pages = [p for p in html.rglob("*.html")
+             if p.relative_to(html).parts[0] not in {"_static", "_sources"}
+             and 'http-equiv="refresh"' not in p.read_text(encoding="utf-8")[:2000].lower()]
+    sources = [p for p in pages if p.relative_to(html).parts[0] == "_modules"]
+    widest = sorted(sources, key=lambda p: -max(map(len, p.read_text(
+        encoding="utf-8").splitlines())))[:SOURCES_CHECKED]
+    return sorted(str(p.relative_to(html)) for p in pages
+                  if p not in sources or p in widest)
+
+
+def settle(page) -> None:
+    """Wait for what changes a page's width after load: MathJax's typesetting and the
+    widgets drawn from their saved state."""
+    if page.evaluate("() => !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"):
+        page.evaluate("() => MathJax.startup.promise")
+    if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
+        page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+        page.wait_for_function("() => [...document.images].every(i => i.complete)")
+
+
+def test_no_page_scrolls_sideways(browser, built_book: Path, site: str,
+                                  local_assets: None) -> None:
+    """At a laptop's and a phone's width, no page of the book is wider than the window:
+    wide tables, outputs, code and math scroll inside their own block. Each page is loaded
+    once, at the laptop's width, then narrowed to the phone's."""
+    context = browser.new_context(viewport={"width": WIDTHS["laptop"], "height": 800})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    # Abort what leaves the loopback interface, as offline() does, but without a Python
+    # round trip for every local request: a hundred pages load thousands of files.
+    remote: list[str] = []
+    page.route(re.compile(r"^(https?|wss?)://(?!(127\.0\.0\.1|localhost|\[::1\])[:/])"),
+               lambda route: (remote.append(route.request.url), route.abort()))
+    pages = built_pages(built_book)
+    assert len(pages) > len(CHAPTERS)
+    wide: list[str] = []
+    scrolling = dict.fromkeys(WIDTHS, 0)
+    try:
+        for name in pages:
+            page.set_viewport_size({"width": WIDTHS["laptop"], "height": 800})
+            page.goto(f"{site}/{name}", wait_until="load")
+            settle(page)
+            for device in ("laptop", "phone"):
+                page.set_viewport_size({"width": WIDTHS[device], "height": 800})
+                layout = page.evaluate(LAYOUT)
+                scrolling[device] += layout["blocks"]
+                if layout["scrollWidth"] > layout["clientWidth"] or layout["out"]:
+                    wide.append(f"{name} at {device} width: the document is "
+                                f"{layout['scrollWidth']} px wide in a {layout['clientWidth']}"
+                                f" px window; sticking out: {layout['out']}")
+    finally:
+        context.close()
+    assert not wide, f"{len(wide)} page(s) scroll sideways:\n" + "\n".join(wide)
+    assert not remote, f"requests left the loopback interface: {remote}"
+    print(f"{len(pages)} pages within {WIDTHS['phone']} and {WIDTHS['laptop']} px; wide "
+          f"blocks scrolling inside them: {scrolling}")
+
+
+@pytest.mark.parametrize("device", sorted(WIDTHS))
+def test_wide_blocks_scroll_inside_the_page(browser, site: str, local_assets: None,
+                                            device: str) -> None:
+    """The catalogue's table, the errata's counterexamples and a lesson's outputs, wider
+    than a phone, scroll sideways by themselves, and every such block moves when
+    scrolled."""
+    context = browser.new_context(viewport={"width": WIDTHS[device], "height": 800})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    offline(page)
+    found: dict[str, list[str]] = {}
+    try:
+        for name in WIDE_PAGES:
+            page.goto(f"{site}/{name}", wait_until="load")
+            settle(page)
+            report = page.evaluate(SCROLL_BLOCKS)
+            assert not report["stuck"], f"{name}: wide blocks that do not scroll: {report}"
+            found[name] = report["kinds"]
+    finally:
+        context.close()
+    if device == "phone":
+        assert "table" in found[CATALOGUE], found
+        assert "pre" in found["appendix/errata.html"], found
+        assert found["notebooks/04b_limits_caches_fan_out.html"], found
