@@ -17,6 +17,9 @@ The result is deterministic for deterministic code:
 * the kernelspec and ``language_info`` metadata are normalised (no patch version, no
   interpreter path), so running under another Python 3 build does not change the file.
 
+Each notebook's line gives its wall time and its CPU time (this process's and its kernel's):
+on a shared machine the first grows with the load, the second hardly.
+
 A cell that raises stops the run and leaves the notebook file unchanged; the exit status is
 non-zero when any notebook failed. Notebooks run side by side, one process each, as many at
 once as ``--jobs`` (default: the machine's cores); each kernel is a process of its own, so
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import sys
 import time
 import uuid
@@ -111,6 +115,14 @@ def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.Notebook
     return nbformat.reads(text, as_version=nbformat.NO_CONVERT)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the kernels, once shut
+    down): a notebook's own cost, whatever else shares the machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def execute(path: Path, timeout: int) -> bool:
     nb = nbformat.read(path, as_version=4)
     prepare(nb)
@@ -124,6 +136,7 @@ def execute(path: Path, timeout: int) -> bool:
         resources={"metadata": {"path": str(path.parent)}},
     )
     started = time.time()
+    cpu_started = cpu_seconds()
     try:
         client.execute(cwd=str(path.parent))
     except CellExecutionError as error:
@@ -140,7 +153,8 @@ def execute(path: Path, timeout: int) -> bool:
     if previous != text:
         path.write_text(text, encoding="utf-8")
     state = "updated" if previous != text else "unchanged"
-    print(f"execute_notebooks: {path} {state} ({time.time() - started:.1f} s)", flush=True)
+    print(f"execute_notebooks: {path} {state} ({time.time() - started:.1f} s, "
+          f"{cpu_seconds() - cpu_started:.1f} s CPU)", flush=True)
     return True
 
 
