@@ -8,7 +8,9 @@
 #                   (NB="notebooks/01a_microservice_systems.ipynb" for one)
 #   make lab        JupyterLab on notebooks/
 #   make test       `make lint`, then unit tests, doctests, every notebook under strict nbval
-#                   and the browser tests: one pytest run
+#                   and the browser tests: one pytest run (goal: 15 minutes on 2 cores)
+#   make fuzz       the fuzzing of msatheory check's readers (tests marked fuzz)
+#   make check      every test: `make test`, then `make fuzz` (what CI runs)
 #   make lint       ruff and mypy
 #   make bench      how `msatheory check` scales (1,250 to 20,000 services), and how fast it
 #                   starts against `import yaml, networkx` (goal: 1.5x); every widget
@@ -35,7 +37,7 @@ export PYTHONHASHSEED := 0
 # JupyterLab refuses to run as root without this flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env book notebooks lab test lint bench clean distclean
+.PHONY: env book notebooks lab test fuzz check lint bench clean distclean
 
 env: $(STAMP)
 
@@ -65,7 +67,13 @@ lab: env
 
 test: env lint
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-	  --doctest-modules -ra --durations=10 -n auto --dist loadfile --no-loadscope-reorder tests notebooks msatheory
+	  --doctest-modules -ra --durations=10 -n auto --dist loadfile --no-loadscope-reorder \
+	  -m "not fuzz" tests notebooks msatheory
+
+fuzz: env
+	$(PY) -m pytest -ra --durations=5 -n auto --dist loadfile -m fuzz tests
+
+check: test fuzz
 
 lint: env
 	$(VENV)/bin/ruff check .

@@ -10,11 +10,14 @@ files and Kubernetes manifests are fuzzed in ``test_check_fuzz_real_files.py``,
 from __future__ import annotations
 
 import fastjsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from msatheory.check import document as document_module
 from tests.fuzz_helpers import FUZZ, documents, dump, names, sometimes, survives
+
+pytestmark = pytest.mark.fuzz  # make fuzz runs them; make check runs both sets
 
 architecture = st.fixed_dictionaries(
     {"services": st.dictionaries(names, st.one_of(st.none(), st.fixed_dictionaries({}, optional={

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,8 @@ from tests.fuzz_helpers import (
     sometimes,
     survives,
 )
+
+pytestmark = pytest.mark.fuzz  # make fuzz runs them; make check runs both sets
 
 environment = st.one_of(
     st.dictionaries(st.sampled_from(["DB_HOST", "ORDERS_URL", "X", "BROKERS",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,8 @@ from msatheory.check.report import check_system
 from msatheory.check.source import Source, parse
 from msatheory.errors import TheoryError
 from tests.fuzz_helpers import FEWER, FUZZ, dump_all, hosts, images, names, sometimes, survives
+
+pytestmark = pytest.mark.fuzz  # make fuzz runs them; make check runs both sets
 
 labels = st.dictionaries(st.sampled_from(["app", "tier"]), names, max_size=2)
 metadata = st.fixed_dictionaries({"name": sometimes(names)},

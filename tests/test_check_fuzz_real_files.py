@@ -3,11 +3,14 @@ are beside the project) with subtrees replaced and with their text damaged."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz_helpers import FUZZ, SEEDS, WORDS, documents, dump_all, scalars, survives
+
+pytestmark = pytest.mark.fuzz  # make fuzz runs them; make check runs both sets
 
 
 def _paths(value: object, path: tuple = ()) -> list[tuple]:
