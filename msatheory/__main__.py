@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from msatheory import theory
+from msatheory.check.config import Accepted, Config, find_config, read_config, stale
 from msatheory.check.formats import FORMATS, systems
-from msatheory.check.report import Report, check_system
+from msatheory.check.report import Report, check_system, concise
 from msatheory.errors import TheoryError
 from msatheory.theory.render import myst_page, text_table
 
@@ -97,31 +99,79 @@ def _course(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    """Exit status 0 when every statement holds for every system, 1 when one is violated,
-    2 when a file is unusable (each of its errors, one line each, goes to standard error)."""
+    """Exit status 0 when every statement holds for every system (or fails only by accepted
+    findings), 1 when one is violated, 2 when a file is unusable (each of its errors, one
+    line each, goes to standard error)."""
+    found = Path(args.config) if args.config else find_config()
+    if found is not None and not args.config:  # named as a reader in this directory would
+        found = Path(os.path.relpath(found))
+    config = (read_config(found) if found else Config()).with_options(args.select, args.ignore)
     status = 0
-    reports: list[dict[str, object]] = []
+    errors: list[tuple[str, str]] = []
     checked: list[Report] = []
     for name, system in systems(args.files, args.kind, args.each):
         if isinstance(system, TheoryError):
             for line in str(system).splitlines():
                 print(f"msatheory: {line}", file=sys.stderr)
-            reports.append({"file": name, "error": str(system)})
+            errors.append((name, str(system)))
             status = 2
             continue
-        report = check_system(system)
+        report = check_system(system, config)
         status = max(status, 0 if report.holds else 1)
-        reports.append(report.as_dict())
         checked.append(report)
+    unused = stale(config, ((r.system.file, [v.statement for v in r.verdicts],
+                             [a for _, _, a in r.accepted]) for r in checked))
+    for accepted in unused:
+        print(f"msatheory: stale acceptance: {accepted} (no witness of "
+              f"{accepted.statement.ref} occurs any more: remove it)", file=sys.stderr)
+    return _emit(_rendered(args, checked, errors, unused, config, status), status)
+
+
+def _rendered(args: argparse.Namespace, checked: list[Report], errors: list[tuple[str, str]],
+              unused: Sequence[Accepted], config: Config, status: int) -> str:
+    """The reports in the format ``args`` asks for."""
     if args.format == "json":
-        document = reports[0] if len(reports) == 1 else reports
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-    elif args.format == "html" and checked:
+        from msatheory import __version__
+
+        document = {"version": __version__, "status": status, "holds": status == 0,
+                    "config": config.file,
+                    "systems": [r.as_dict() for r in checked],
+                    "errors": [{"file": file, "error": error} for file, error in errors],
+                    "stale": [a.as_dict() for a in unused]}
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if args.format == "sarif":
+        from msatheory.check.sarif import sarif
+
+        log = sarif(checked, errors, unused, status)
+        return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    if args.format == "concise":
+        return "".join(f"{line}\n" for report in checked for line in concise(report))
+    if not checked:
+        return ""
+    if args.format == "html":
         from msatheory.check.html import page
 
-        print(page(checked, f"msatheory check: {', '.join(args.files)}"), end="")
-    elif checked:
-        print("\n\n".join(map(str, checked)))
+        return page(checked, f"msatheory check: {', '.join(args.files)}")
+    return "\n\n".join(f"{r:colour}" if _coloured(args.color) else str(r)
+                       for r in checked) + "\n"
+
+
+def _coloured(choice: str) -> bool:
+    """Colour on a terminal only, unless NO_COLOR is set (https://no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit(text: str, status: int) -> int:
+    """Write ``text`` to standard output and return ``status``, even when the reader has
+    closed the pipe early (``| head -1``): the exit status still says what was found."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would fail too
     return status
 
 
@@ -153,63 +203,135 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's parser: every command and option, with its help and examples."""
+    from msatheory import __version__
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    top = argparse.ArgumentParser(prog="msatheory", description=__doc__,
+                                  formatter_class=formatter, epilog=_examples(
+                                      "msatheory theory --chapter 3",
+                                      "msatheory check architecture.yaml",
+                                      "msatheory errata | less"))
+    top.add_argument("--version", action="version", version=f"msatheory {__version__}",
+                     help="print the version and exit (example: msatheory --version)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str, examples: tuple[str, ...],
+                description: str | None = None) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, description=description or help,
+                                   formatter_class=formatter, epilog=_examples(*examples))
+
+    def listing(name: str, help: str, examples: tuple[str, ...],
+                myst: str) -> argparse.ArgumentParser:
+        sub = command(name, help, examples)
+        sub.add_argument("--format", choices=("text", "myst"), default="text",
+                         help=f"text: a table for a terminal (the default); myst: {myst}")
+        return sub
+
+    sub = listing("theory", "list the numbered statements",
+                  ("msatheory theory", "msatheory theory --chapter 3"),
+                  "the book's catalogue page")
+    sub.add_argument("--chapter", type=int, choices=range(1, 9), metavar="1-8",
+                     help="only the statements of this section of the theory (example: 3)")
+    sub.set_defaults(run=_theory)
+    sub = listing("errata", "run every erratum's counterexample",
+                  ("msatheory errata", "msatheory errata --format myst > errata.md"),
+                  "the book's errata index")
+    sub.set_defaults(run=_errata)
+    sub = command(
+        "check", "check architecture, docker-compose or Kubernetes files",
+        ("msatheory check architecture.yaml",
+         "msatheory check docker-compose.yml docker-compose.prod.yml",
+         "msatheory check deploy/ --select 'Axiom 1.1.1' --select 3 --ignore 8.2",
+         "msatheory check k8s/ --format sarif > msatheory.sarif",
+         "msatheory check architecture.yaml --format concise | head -1"),
+        "Run every applicable checker of the catalogue on the systems the FILEs describe. "
+        "A folder stands for its .yaml, .yml and .json files, and - for standard input. "
+        "Kubernetes manifests given together are one system; compose files given together "
+        "merge in order, as docker compose -f merges them; each architecture file is a "
+        "system.\n\nSettings are read from .msatheory.yaml, or from [tool.msatheory] in "
+        "pyproject.toml, in the working directory or the nearest directory above it: "
+        "select, ignore, and accept (findings accepted with a reason; an accepted finding "
+        "that no longer occurs is reported as stale).\n\nExit status: 0 when every "
+        "statement holds (accepted findings excepted), 1 when one is violated, 2 when a "
+        "file or the settings are unusable.")
+    sub.add_argument("files", nargs="+", metavar="FILE",
+                     help="an architecture file, compose file, manifest or folder; "
+                          "- for standard input (example: architecture.yaml)")
+    sub.add_argument("--format", choices=("text", "concise", "json", "sarif", "html"),
+                     default="text",
+                     help="text: the report (the default); concise: one "
+                          "file:line:col: statement: message line per finding, for editors; "
+                          "json: one document for tools; sarif: SARIF 2.1.0 for code "
+                          "scanning; html: one self-contained page "
+                          "(example: --format sarif)")
+    sub.add_argument("--select", action="append", default=[], metavar="STATEMENT",
+                     help="check only these statements, replacing the settings' select: a "
+                          "statement, a section or a chapter, repeated or comma-separated "
+                          "(example: --select 'Axiom 1.1.1,3.2')")
+    sub.add_argument("--ignore", action="append", default=[], metavar="STATEMENT",
+                     help="do not check these statements, besides the settings' ignore "
+                          "(example: --ignore 'Feature 1.2.4')")
+    sub.add_argument("--config", metavar="PATH",
+                     help="read the settings from this .msatheory.yaml or pyproject.toml "
+                          "instead of looking for one (example: --config ci/msatheory.yaml)")
+    sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the text report's marks: auto (the default) colours on a "
+                          "terminal unless NO_COLOR is set (example: --color never)")
+    sub.add_argument("--as", dest="kind", choices=tuple(FORMATS),
+                     help="read every FILE as this kind (default: detected; "
+                          "example: --as kubernetes)")
+    sub.add_argument("--each", action="store_true",
+                     help="check every file as a system of its own "
+                          "(example: msatheory check --each examples/)")
+    sub.set_defaults(run=_check)
+    sub = command("exercises", "list the exercises",
+                  ("msatheory exercises", "msatheory exercises --chapter 3"))
+    sub.add_argument("--format", choices=("text", "myst"), default="text",
+                     help="text: a table for a terminal (the default); myst: the book's "
+                          "exercises index")
+    sub.add_argument("--chapter", type=int, choices=[*range(1, 9), 90], metavar="1-8|90",
+                     help="only this chapter's exercises, 90 for the capstone (example: 3)")
+    sub.set_defaults(run=_exercises)
+    sub = listing("glossary", "list the terms, in English and Chinese",
+                  ("msatheory glossary",), "the book's glossary page")
+    sub.set_defaults(run=_glossary)
+    sub = listing("course", "list the lessons with their minutes and exercises",
+                  ("msatheory course",), "the book's course plan")
+    sub.set_defaults(run=_course)
+    sub = command(
+        "grade", "grade submitted notebooks",
+        ("msatheory grade submissions/*.ipynb > grades.csv",
+         "msatheory grade alice.ipynb --format json --limit 120"),
+        "Execute each SUBMISSION notebook in a fresh kernel and print one row per learner "
+        "(the notebook's name) and exercise: passed, not yet, not run, or error when the "
+        "notebook could not be graded.")
+    sub.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                     help="a learner's notebook (example: submissions/alice.ipynb)")
+    sub.add_argument("--format", choices=("csv", "json"), default="csv",
+                     help="csv (the default) or json (example: --format json)")
+    sub.add_argument("--limit", type=float, default=300.0,
+                     help="seconds each notebook may run (default 300; example: --limit 120)")
+    sub.set_defaults(run=_grade)
+    return top
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2 for unusable input)."""
-    parser = argparse.ArgumentParser(prog="msatheory", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("theory", help="list the numbered statements")
-    listing.add_argument("--format", choices=("text", "myst"), default="text")
-    listing.add_argument("--chapter", type=int, choices=range(1, 9), metavar="1-8")
-    listing.set_defaults(run=_theory)
-    listing = commands.add_parser("errata", help="run every erratum's counterexample")
-    listing.add_argument("--format", choices=("text", "myst"), default="text",
-                         help="myst: the book's errata index")
-    listing.set_defaults(run=_errata)
-    checking = commands.add_parser(
-        "check", help="check architecture, docker-compose or Kubernetes files",
-        description="Run every applicable checker of the catalogue on the systems the FILEs "
-                    "describe. A folder stands for its .yaml, .yml and .json files, and - for "
-                    "standard input. Kubernetes manifests given together are one system; "
-                    "compose files given together merge in order, as docker compose -f merges "
-                    "them; each architecture file is a system. Exit status: 0 when every "
-                    "statement holds, 1 when one is violated, 2 when a file is unusable.")
-    checking.add_argument("files", nargs="+", metavar="FILE")
-    checking.add_argument("--format", choices=("text", "json", "html"), default="text",
-                          help="html: one self-contained page for every system")
-    checking.add_argument("--as", dest="kind", choices=tuple(FORMATS),
-                          help="read every FILE as this kind (default: detected)")
-    checking.add_argument("--each", action="store_true",
-                          help="check every file as a system of its own")
-    checking.set_defaults(run=_check)
-    listing = commands.add_parser("exercises", help="list the exercises")
-    listing.add_argument("--format", choices=("text", "myst"), default="text")
-    listing.add_argument("--chapter", type=int, choices=[*range(1, 9), 90], metavar="1-8|90")
-    listing.set_defaults(run=_exercises)
-    listing = commands.add_parser("glossary", help="list the terms, in English and Chinese")
-    listing.add_argument("--format", choices=("text", "myst"), default="text")
-    listing.set_defaults(run=_glossary)
-    listing = commands.add_parser("course", help="list the lessons with their minutes and "
-                                                 "exercises")
-    listing.add_argument("--format", choices=("text", "myst"), default="text")
-    listing.set_defaults(run=_course)
-    grading = commands.add_parser(
-        "grade", help="grade submitted notebooks",
-        description="Execute each SUBMISSION notebook in a fresh kernel and print one row per "
-                    "learner (the notebook's name) and exercise: passed, not yet, not run, or "
-                    "error when the notebook could not be graded.")
-    grading.add_argument("submissions", nargs="+", metavar="SUBMISSION")
-    grading.add_argument("--format", choices=("csv", "json"), default="csv")
-    grading.add_argument("--limit", type=float, default=300.0,
-                         help="seconds each notebook may run (default 300)")
-    grading.set_defaults(run=_grade)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         return args.run(args)
     except TheoryError as error:
         print(f"msatheory: {error}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early
-        sys.stderr.close()
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped early; nothing failed
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
 
 

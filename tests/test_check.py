@@ -334,17 +334,18 @@ def test_exit_status_0_when_everything_holds_1_when_violated(tmp_path):
     assert (status, err) == (0, "") and out.rstrip().endswith("14 hold, 0 violated.")
     status, out, _ = run(str(EXAMPLES / "tangled-shop.yaml"), "--format", "json")
     assert status == 1
-    assert json.loads(out)["cycles"][0]["cycles"] == [["orders", "payments", "orders"]]
+    (system,) = json.loads(out)["systems"]
+    assert system["cycles"][0]["cycles"] == [["orders", "payments", "orders"]]
 
 
-def test_several_files_give_a_json_list_and_the_worst_status(tmp_path, capsys):
+def test_several_files_give_their_reports_errors_and_the_worst_status(tmp_path, capsys):
     broken = tmp_path / "broken.yaml"
     broken.write_text("services: {a: {calls: [zz]}}\n")
     status = main(["check", "--format", "json", str(EXAMPLES / "bff.yaml"), str(broken)])
     out, err = capsys.readouterr()
     data = json.loads(out)
-    assert status == 2 and [d.get("holds") for d in data] == [True, None]
-    assert data[1]["error"] == err.strip().removeprefix("msatheory: ")
+    assert status == data["status"] == 2 and [d["holds"] for d in data["systems"]] == [True]
+    assert data["errors"][0]["error"] == err.strip().removeprefix("msatheory: ")
     assert err.count("\n") == 1 and "broken.yaml: services.a.calls[0] (line 1)" in err
 
 

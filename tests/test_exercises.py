@@ -146,7 +146,9 @@ def test_the_command_lists_the_exercises_of_a_chapter(capsys):
 
 
 def test_feedback_is_byte_identical_in_another_process_with_another_hash_seed():
-    """Set and dict order of strings differ between hash seeds; feedback must not."""
+    """Set and dict order of strings differ between hash seeds; feedback must not. Each
+    exercise's first mutant is checked again in a process with another seed: every
+    checker runs there, at a sixth of the cost of checking every mutant again."""
     import os
     import subprocess
     import sys
@@ -156,13 +158,12 @@ def test_feedback_is_byte_identical_in_another_process_with_another_hash_seed():
         "from msatheory.exercises import check\n"
         f"for m in {CHAPTER_MODULES!r}:\n"
         "    for k, answers in import_module(f'solutions.{m}').MUTANTS.items():\n"
-        "        for answer in answers:\n"
-        "            print(check(k, answer))\n"
+        "        print(check(k, answers[0]))\n"
     )
     env = dict(os.environ, PYTHONHASHSEED="123")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     here = "".join(f"{FEEDBACK[k, i] if (k, i) in FEEDBACK else check(k, answer)}\n"
-                   for k, i, answer in MUTANTS)
+                   for k, i, answer in MUTANTS if i == 0)
     assert done.stdout == here

@@ -211,7 +211,7 @@ def test_a_self_call_is_a_finding_in_every_format(tmp_path):
     path = write(tmp_path, {"arch.yaml": "services: {orders: {calls: [orders, pay]}, pay: }\n"})
     status, out, err = check(str(path / "arch.yaml"), "--format", "json")
     assert status == 1 and err == ""
-    report = json.loads(out)
+    (report,) = json.loads(out)["systems"]
     assert report["services"]["orders"]["calls"][0]["to"] == "pay"
     assert [f["what"] for f in report["findings"]] == ["self-call"]
     s = compose("services:\n  orders: {image: a/o, environment: {SELF: 'http://orders'}}\n")
@@ -426,22 +426,22 @@ def test_a_folder_or_a_list_of_manifests_is_one_system(tmp_path):
     folder = write(tmp_path / "k8s", RESOURCES)
     for args in ([str(folder)], sorted(str(p) for p in folder.iterdir())):
         status, out, err = check(*args, "--format", "json")
-        report = json.loads(out)
+        (report,) = json.loads(out)["systems"]
         assert (status, err) == (1, "")
         assert report["file"] in (str(folder), " + ".join(args))
         assert sorted(report["services"]) == ["orders", "payments"]
         assert report["services"]["orders"]["calls"][0]["to"] == "payments"
     status, out, _ = check("--each", str(folder), "--format", "json")  # as before: alone
-    errors = [r.get("error", "") for r in json.loads(out)]
-    assert status == 2 and errors[0] == "" and errors[2] == ""
-    assert errors[1] == (f"{folder / 'orders-service.yaml'}: deploys no workload (Deployment, "
-                         "StatefulSet, DaemonSet, ReplicaSet or Pod): there is no architecture "
-                         "to check")
+    data = json.loads(out)
+    assert status == 2 and len(data["systems"]) == 2
+    assert [e["error"] for e in data["errors"]] == [
+        f"{folder / 'orders-service.yaml'}: deploys no workload (Deployment, StatefulSet, "
+        "DaemonSet, ReplicaSet or Pod): there is no architecture to check"]
 
 
 def test_standard_input_is_read(tmp_path):
     status, out, err = check("-", "--format", "json", stdin=CANARY)
-    assert (status, err) == (1, "") and json.loads(out)["file"] == "<stdin>"
+    assert (status, err) == (1, "") and json.loads(out)["systems"][0]["file"] == "<stdin>"
 
 
 def test_compose_files_given_together_merge_as_compose_merges_them(tmp_path):

@@ -166,7 +166,7 @@ def _service(read: Reader, name: str, body: object, notes: dict[Location, str],
     if unit.tool and not unit.where:
         unit.where = place
     unit.deployed = (Deployed("container", name, image or "", unit.healthcheck,
-                              unit.replicas, read.place(path)),)
+                              unit.replicas, read.place(path), read.position(path)),)
     return service
 
 

@@ -231,6 +231,9 @@ def _build(source: Source, origin: str, inferred: tuple[Inference, ...] = (),
         inferred=tuple(sorted(inferred)),
         findings=tuple(sorted({*findings, *selves})),
         deployed=deployed or {},
+        declared={name: position for section in ("services", "datastores")
+                  for name in doc.get(section) or ()
+                  if (position := source.position((section, name))) is not None},
     )
 
 

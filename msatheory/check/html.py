@@ -21,7 +21,6 @@ from msatheory.basics.model import Architecture
 from msatheory.check.report import Report
 from msatheory.practice.practices import PracticeReport, read_practices
 from msatheory.theory.render import counted
-from msatheory.theory.verdict import Verdict
 
 __all__ = ["page"]
 
@@ -72,24 +71,25 @@ def page(reports: Sequence[Report], title: str = "msatheory check") -> str:
 
 def _section(report: Report, practices: PracticeReport) -> str:
     system, arch = report.system, report.system.architecture
-    failed = [(v, a) for v, a in zip(report.verdicts, report.advice, strict=True)
-              if not v.holds]
+    failed = [i for i in range(len(report.verdicts)) if not report.passes(i)]
     held = len(report.verdicts) - len(failed)
+    accepted = (f" {counted(len(report.accepted), 'finding')} accepted."
+                if report.accepted else "")
     head = (f"<h2>{html.escape(arch.name)}</h2>\n<p><code>{html.escape(system.file)}</code> "
             f"({html.escape(system.origin)}): {counted(len(arch.services), 'service')}, "
             f"{counted(len(arch.datastores), 'data store')}. "
             f"{counted(len(report.verdicts), 'statement')} checked: {held} hold, "
-            f"{len(failed)} violated.</p>")
-    return "\n".join([head, _drawing(arch, report.verdicts), _verdicts(report.verdicts),
-                      _violations(failed), _practices(practices), _facts(report)])
+            f"{len(failed)} violated.{accepted}</p>")
+    return "\n".join([head, _drawing(arch, report), _verdicts(report),
+                      _violations(report, failed), _practices(practices), _facts(report)])
 
 
-def _drawing(arch: Architecture, verdicts: Sequence[Verdict]) -> str:
-    """The architecture as inline SVG, marking what the witnesses name."""
+def _drawing(arch: Architecture, report: Report) -> str:
+    """The architecture as inline SVG, marking what the witnesses not accepted name."""
     marks: Counter[str] = Counter()
     notes: dict[str, list[str]] = {}
-    for verdict in verdicts:
-        for witness in verdict.witnesses:
+    for i, verdict in enumerate(report.verdicts):
+        for witness in report.open(i):
             for name in dict.fromkeys(witness.involves):
                 if name in arch.services or name in arch.datastores:
                     marks[name] += 1
@@ -168,24 +168,31 @@ def _status(holds: bool) -> str:
         '<span class="violated">violated</span>'
 
 
-def _verdicts(verdicts: Sequence[Verdict]) -> str:
-    rows = "".join(f"<tr><td>{_status(v.holds)}</td><td>{html.escape(str(v.statement))}</td>"
-                   f"<td>{html.escape(v.summary)}</td></tr>" for v in verdicts)
+def _verdicts(report: Report) -> str:
+    rows = "".join(f"<tr><td>{_status(report.passes(i))}</td>"
+                   f"<td>{html.escape(str(v.statement))}</td>"
+                   f"<td>{html.escape(v.summary)}</td></tr>"
+                   for i, v in enumerate(report.verdicts))
     return ("<h3>Statements checked</h3>\n<table><thead><tr><th>verdict</th><th>statement"
             f"</th><th>what was found</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _violations(failed: Sequence[tuple[Verdict, str]]) -> str:
+def _violations(report: Report, failed: Sequence[int]) -> str:
+    accepted = "".join(f"<li>{html.escape(report.verdicts[i].statement.ref)}: "
+                       f"{html.escape(str(w))} <i>accepted: {html.escape(a.reason)}</i></li>"
+                       for i, w, a in report.accepted)
+    kept = f"<h3>Accepted findings</h3>\n<ul>{accepted}</ul>" if accepted else ""
     if not failed:
-        return "<p>Every statement checked holds.</p>"
+        return "<p>Every statement checked holds.</p>" + kept
     parts = ["<h3>Witnesses, and what to do</h3>"]
-    for verdict, advice in failed:
+    for i in failed:
+        verdict, advice = report.verdicts[i], report.advice[i]
         items = "".join(f"<li><b>{html.escape(w.what)}</b>: "
                         f"{html.escape(w.detail or ', '.join(w.involves))}</li>"
-                        for w in verdict.witnesses)
+                        for w in report.open(i))
         todo = f'<p class="advice">What to do: {html.escape(advice)}</p>' if advice else ""
         parts.append(f"<h4>{html.escape(str(verdict.statement))}</h4>\n<ul>{items}</ul>{todo}")
-    return "\n".join(parts)
+    return "\n".join(parts) + kept
 
 
 def _practices(report: PracticeReport) -> str:

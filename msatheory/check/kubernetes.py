@@ -593,7 +593,9 @@ def _unit(key: str, group: list[_Workload], exposed: set[int], service: _Service
                 replicas=sum(w.replicas for w in group),
                 deployed=tuple(Deployed(w.object.kind, w.object.name, w.image or "",
                                         w.healthcheck, w.replicas,
-                                        w.object.place("metadata", "name")) for w in group))
+                                        w.object.place("metadata", "name"),
+                                        w.object.read.position(w.object.at("metadata", "name")))
+                                for w in group))
     stores = [identify(w.image, w.variables, service.object.name if service else w.object.name)
               for w in group]
     if stores[0] is not None and all(stores):

@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from functools import partial
 
 from msatheory.check.environment import Variable, interpolate
-from msatheory.check.source import Location, Source
+from msatheory.check.source import Location, Mark, Source
 from msatheory.check.system import Finding
 
 __all__ = ["Resolved", "resolve_compose"]
@@ -40,7 +40,7 @@ class _Node:
     """A value of a compose file with where it was written and where its variables came from."""
 
     value: object  # a scalar, dict[str, _Node] or list[_Node]
-    line: int | None
+    line: Mark | None
     file: str
     note: str = ""
     tag: str = ""
@@ -71,7 +71,7 @@ def resolve_compose(sources: Sequence[Source], variables: Mapping[str, Variable]
             merged = tree if merged is None else _merge(merged, tree, ())
             _drop_resets(merged)
     assert merged is not None
-    lines: dict[Location, int] = {}
+    lines: dict[Location, Mark] = {}
     files: dict[Location, str] = {}
     notes: dict[Location, str] = {}
     document = _plain(merged, (), lines, files, notes, "")
@@ -93,7 +93,7 @@ def _annotate(source: Source, index: int, value: object, path: Location) -> _Nod
         value = {k: _annotate(source, index, v, (*path, k)) for k, v in value.items()}
     elif isinstance(value, list):
         value = [_annotate(source, index, v, (*path, i)) for i, v in enumerate(value)]
-    return _Node(value, source.line(path, index), source.name, tag=tag)
+    return _Node(value, source.mark(path, index), source.name, tag=tag)
 
 
 def _interpolate(node: _Node, variables: Mapping[str, Variable],
@@ -212,7 +212,7 @@ def _drop_resets(node: _Node) -> None:
             _drop_resets(child)
 
 
-def _plain(node: _Node, path: Location, lines: dict[Location, int], files: dict[Location, str],
+def _plain(node: _Node, path: Location, lines: dict[Location, Mark], files: dict[Location, str],
            notes: dict[Location, str], parent_file: str) -> object:
     """Plain data for ``node``, recording each path's line, file and note."""
     if node.line is not None:

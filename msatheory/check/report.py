@@ -10,6 +10,7 @@ facts behind them, and prints as a terminal report or as JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,45 +23,75 @@ from msatheory.basics.features import (
     single_points_of_failure,
 )
 from msatheory.basics.model import Call
+from msatheory.check.config import Accepted, Config
+from msatheory.check.source import Position
 from msatheory.check.system import System
 from msatheory.discovery.coverage import unchecked_services
 from msatheory.gateway.entry import gateway_bypass
 from msatheory.theory import checks
 from msatheory.theory.check import Check
 from msatheory.theory.render import counted
-from msatheory.theory.verdict import Verdict
+from msatheory.theory.verdict import Verdict, Witness
 
-__all__ = ["Report", "check_system"]
+__all__ = ["COLOURS", "Report", "accept_hint", "check_system", "concise"]
 
 #: Witnesses, inferred edges and findings shown per section of the text report.
 SHOWN = 12
 
 
-def check_system(system: System) -> Report:
-    """Run every check whose inputs ``system`` has (a file without functions has no design)."""
+def check_system(system: System, config: Config | None = None) -> Report:
+    """Run every check whose inputs ``system`` has (a file without functions has no design)
+    and whose statement ``config`` selects; the witnesses it accepts are set apart."""
+    config = config or Config()
     ran = [(check, check.checker(*arguments)) for check in checks()
-           if (arguments := check.arguments(system)) is not None]
-    return Report(system, tuple(v for _, v in ran), tuple(c for c, _ in ran))
+           if config.selects(check.statement)
+           and (arguments := check.arguments(system)) is not None]
+    accepted = tuple((i, witness, found) for i, (_, verdict) in enumerate(ran)
+                     for witness in verdict.witnesses
+                     if (found := config.acceptance(system.file, verdict.statement, witness)))
+    return Report(system, tuple(v for _, v in ran), tuple(c for c, _ in ran), accepted)
 
 
 @dataclass(frozen=True)
 class Report:
     """The verdicts on one system and the facts they rest on; ``checks[i]`` is the check
-    that gave ``verdicts[i]``."""
+    that gave ``verdicts[i]``. ``accepted`` holds ``(i, witness, acceptance)`` for each
+    witness of ``verdicts[i]`` the configuration accepts: such a witness no longer makes
+    its statement fail."""
 
     system: System
     verdicts: tuple[Verdict, ...]
     checks: tuple[Check, ...] = ()
+    accepted: tuple[tuple[int, Witness, Accepted], ...] = ()
 
     @property
     def advice(self) -> tuple[str, ...]:
         """What to do about each verdict's witnesses (its check's advice), in order."""
         return tuple(check.advice for check in self.checks)
 
+    def acceptance(self, i: int, witness: Witness) -> Accepted | None:
+        """The acceptance that excuses ``witness`` of ``verdicts[i]``, if any."""
+        return next((a for j, w, a in self.accepted if (j, w) == (i, witness)), None)
+
+    def open(self, i: int) -> tuple[Witness, ...]:
+        """The witnesses of ``verdicts[i]`` that no acceptance excuses."""
+        excused = {w for j, w, _ in self.accepted if j == i}
+        return tuple(w for w in self.verdicts[i].witnesses if w not in excused)
+
+    def passes(self, i: int) -> bool:
+        """True when ``verdicts[i]`` holds, or every witness against it is accepted."""
+        return not self.open(i)
+
     @property
     def holds(self) -> bool:
-        """True when every statement checked holds."""
-        return all(v.holds for v in self.verdicts)
+        """True when every statement checked holds or has only accepted witnesses."""
+        return all(self.passes(i) for i in range(len(self.verdicts)))
+
+    def position(self, witness: Witness) -> Position | None:
+        """Where the file declares the first service or data store ``witness`` involves
+        that it places."""
+        return next((p for name in witness.involves
+                     if (p := self.system.position(name)) is not None), None)
 
     @cached_property
     def cycles(self) -> list[Tangle]:
@@ -110,10 +141,27 @@ class Report:
             "missing_healthchecks": unchecked_services(arch),
             "gateway_bypass": gateway_bypass(arch, self.system.gateways),
             **self._budgets(),
-            "verdicts": [v.as_dict() for v in self.verdicts],
+            "verdicts": [self._verdict(i) for i in range(len(self.verdicts))],
             "inferred": [i.as_dict() for i in self.system.inferred],
             "findings": [f.as_dict() for f in self.system.findings],
         }
+
+    def _verdict(self, i: int) -> dict[str, object]:
+        """A verdict in the JSON report: ``holds`` counts accepted witnesses as excused;
+        each witness has its ``file``, ``line`` and ``column`` when the file places it,
+        and its ``accepted`` reason when the configuration accepts it."""
+        verdict = self.verdicts[i]
+        witnesses = []
+        for witness in verdict.witnesses:
+            entry = witness.as_dict()
+            position = self.position(witness)
+            if position is not None:
+                entry.update(file=position.file, line=position.line, column=position.column)
+            accepted = self.acceptance(i, witness)
+            if accepted is not None:
+                entry["accepted"] = {"reason": accepted.reason, "place": accepted.place}
+            witnesses.append(entry)
+        return {**verdict.as_dict(), "holds": self.passes(i), "witnesses": witnesses}
 
     def _deployed(self, name: str) -> dict[str, object]:
         deployed = self.system.deployed.get(name)
@@ -142,7 +190,7 @@ class Report:
     def __str__(self) -> str:
         return "\n".join(self._lines())
 
-    def _lines(self) -> list[str]:
+    def _lines(self, paint: Callable[[str, str], str] = lambda text, _: text) -> list[str]:
         system, arch = self.system, self.system.architecture
         calls = sum(len(s.calls) for s in arch.services.values())
         soft = sum(not c.hard for s in arch.services.values() for c in s.calls)
@@ -157,10 +205,14 @@ class Report:
                                     f"{counted(calls, 'call')} ({soft} soft)", 1)
         lines = [f"{arch.name}: {system.file} ({system.origin})",
                  f"  {counts}; gateway: {gateways}", ""]
-        for verdict in self.verdicts:
-            mark = "ok  " if verdict.holds else "FAIL"
+        for i, verdict in enumerate(self.verdicts):
+            mark = paint("ok  ", "ok") if self.passes(i) else paint("FAIL", "fail")
             lines.append(f"{mark} {verdict.statement}: {verdict.summary}")
-            lines += _capped([f"       - {w}" for w in verdict.witnesses], "witnesses")
+            lines += _capped([f"       - {w}" for w in self.open(i)], "witnesses")
+            lines += [f"       - {paint('accepted', 'accepted')}: {w} ({a.reason})"
+                      for j, w, a in self.accepted if j == i]
+            if self.open(i) and self.advice[i]:
+                lines.append(f"       fix: {self.advice[i]}")
         lines += ["", "Blast radius (services that fail with each by hard calls), largest first:"]
         ranked = sorted(self.blast_radius.items(), key=lambda kv: (-kv[1], kv[0]))
         width = max(len(name) for name, _ in ranked[:SHOWN])
@@ -186,10 +238,29 @@ class Report:
         if system.findings:
             lines += ["", f"Findings ({len(system.findings)}):"]
             lines += _capped([f"  {f}" for f in system.findings], "findings")
-        failed = sum(not v.holds for v in self.verdicts)
+        hint = accept_hint([self])
+        if hint:
+            lines += ["", *hint.splitlines()]
+        failed = sum(not self.passes(i) for i in range(len(self.verdicts)))
+        accepted = (f"; {counted(len(self.accepted), 'finding')} accepted"
+                    if self.accepted else "")
         lines += ["", f"{len(self.verdicts)} statements checked: "
-                      f"{len(self.verdicts) - failed} hold, {failed} violated."]
+                      f"{len(self.verdicts) - failed} hold, {failed} violated{accepted}."]
         return lines
+
+    def __format__(self, spec: str) -> str:
+        """``f"{report:colour}"`` is the text report with its marks coloured."""
+        if spec != "colour":
+            return format(str(self), spec)
+        return "\n".join(self._lines(_colour))
+
+
+#: ANSI colours of the text report's marks on a terminal.
+COLOURS = {"ok": "32", "fail": "1;31", "accepted": "33"}
+
+
+def _colour(text: str, mark: str) -> str:
+    return f"\x1b[{COLOURS[mark]}m{text}\x1b[0m"
 
 
 def _call(call: Call) -> dict[str, object]:
@@ -215,3 +286,26 @@ def _capped(lines: list[str], what: str) -> list[str]:
         return lines
     return [*lines[:SHOWN], f"       ... and {len(lines) - SHOWN} more {what} "
                             "(--format json lists them all)"]
+
+
+def concise(report: Report) -> list[str]:
+    """One line per witness not accepted, as editors read them:
+    ``shop.yaml:12:3: Axiom 1.1.1: dependency cycle: orders → payments → orders``
+    (the file alone when nothing places the witness)."""
+    return [f"{report.position(w) or report.system.file}: {v.statement.ref}: {w}"
+            for i, v in enumerate(report.verdicts) for w in report.open(i)]
+
+
+def accept_hint(reports: Sequence[Report]) -> str:
+    """How to accept the first witness not accepted, as a configuration entry; empty when
+    every witness is accepted or none was found."""
+    first = next(((r.verdicts[i].statement, w) for r in reports
+                  for i in range(len(r.verdicts)) for w in r.open(i)), None)
+    if first is None:
+        return ""
+    statement, witness = first
+    return ("To accept a finding rather than fix it, list it with the team's reason in "
+            ".msatheory.yaml\n(or in pyproject.toml under [tool.msatheory]), for example:\n"
+            f"  accept:\n    - statement: {statement.ref}\n"
+            f"      involves: [{', '.join(witness.involves)}]\n"
+            "      reason: why the team accepts it, and until when")

@@ -34,6 +34,8 @@ __all__ = [
     "MAX_VALUES",
     "STDIN",
     "Location",
+    "Mark",
+    "Position",
     "Reader",
     "Source",
     "kind_of",
@@ -56,6 +58,9 @@ _MAX_BITS = int(MAX_DIGITS / math.log10(2))  # the bits a number of MAX_DIGITS d
 
 Location = tuple[str | int, ...]
 """A place in a document: mapping keys and list indices from the top."""
+
+Mark = tuple[int, int]
+"""Where a value starts in its file: 1-based line and column."""
 
 T = TypeVar("T")
 
@@ -84,14 +89,28 @@ def _plain(key: str) -> bool:
     return bool(key) and all(ch.isalnum() or ch in "-_/" for ch in key)
 
 
+@dataclass(frozen=True, order=True)
+class Position:
+    """Where a value is written: its file, 1-based line and column (an editor's
+    ``shop.yaml:7:5``)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
 @dataclass(frozen=True)
 class Source:
     """The documents of one file, or of several read as one, with where each value starts.
 
     ``documents`` holds one entry for JSON and single-document YAML, several for
     multi-document YAML (``---``) or several files. ``lines[i]`` maps paths of
-    document ``i`` to 1-based line numbers. ``files[i]``, when given, maps paths of
-    document ``i`` to the file they come from (the nearest enclosing path decides):
+    document ``i`` to the 1-based line and column where each starts. ``files[i]``, when
+    given, maps paths of document ``i`` to the file they come from (the nearest enclosing
+    path decides):
     documents of several files (:meth:`combine`) and compose files merged into one
     carry it. ``tags[i]`` maps paths to the docker compose merge tag (``!reset``,
     ``!override``) written on them. ``path`` is the file on disk it was read from, if any.
@@ -99,7 +118,7 @@ class Source:
 
     name: str
     documents: tuple[object, ...]
-    lines: tuple[dict[Location, int], ...] = field(repr=False, default=())
+    lines: tuple[dict[Location, Mark], ...] = field(repr=False, default=())
     files: tuple[dict[Location, str], ...] = field(repr=False, default=())
     tags: tuple[dict[Location, str], ...] = field(repr=False, default=())
     path: Path | None = field(repr=False, default=None)
@@ -117,11 +136,21 @@ class Source:
                 tags.append(source.tags[i] if source.tags else {})
         return cls(name, tuple(documents), tuple(lines), tuple(files), tuple(tags))
 
-    def line(self, path: Location, document: int = 0) -> int | None:
-        """The line of ``path``, or of its nearest enclosing value that has one."""
+    def mark(self, path: Location, document: int = 0) -> Mark | None:
+        """The line and column of ``path``, or of its nearest enclosing value that has one."""
         if document >= len(self.lines):
             return None
         return _nearest(self.lines[document], path)
+
+    def line(self, path: Location, document: int = 0) -> int | None:
+        """The line of ``path``, or of its nearest enclosing value that has one."""
+        mark = self.mark(path, document)
+        return mark[0] if mark is not None else None
+
+    def position(self, path: Location, document: int = 0) -> Position | None:
+        """Where ``path`` (or its nearest enclosing value) is written, when known."""
+        mark = self.mark(path, document)
+        return Position(self.file(path, document), *mark) if mark is not None else None
 
     def file(self, path: Location = (), document: int = 0) -> str:
         """The file ``path`` of ``document`` comes from."""
@@ -327,7 +356,7 @@ class _Builder:
     def __init__(self, name: str, document: int | None):
         self.name = name
         self.document = document
-        self.lines: dict[Location, int] = {}
+        self.lines: dict[Location, Mark] = {}
         self.tags: dict[Location, str] = {}
         self.active: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
@@ -336,8 +365,8 @@ class _Builder:
         doc = f"document {self.document + 1}, " if self.document is not None else ""
         return TheoryError(f"{self.name}: {doc}line {node.start_mark.line + 1}: {problem}")
 
-    def positions(self, node: yaml.Node | None) -> dict[Location, int]:
-        """Only the line of every path (for JSON, whose data ``json`` reads)."""
+    def positions(self, node: yaml.Node | None) -> dict[Location, Mark]:
+        """Only the line and column of every path (for JSON, whose data ``json`` reads)."""
         if node is not None:
             self.value(node, ())
         return self.lines
@@ -371,7 +400,7 @@ class _Builder:
                                   f"than the {MAX_VALUES} accepted (an alias bomb?)")
 
     def value(self, node: yaml.Node, path: Location) -> object:
-        """Plain data for ``node`` (measured first), recording the line of ``path``."""
+        """Plain data for ``node`` (measured first), recording where ``path`` starts."""
         self.note(node, path)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
@@ -380,9 +409,9 @@ class _Builder:
         return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def note(self, node: yaml.Node, path: Location) -> None:
-        """Record the line of ``path`` and its compose tag; refuse any other tag on a
+        """Record where ``path`` starts and its compose tag; refuse any other tag on a
         list or mapping."""
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        self.lines.setdefault(path, _mark(node))
         if node.tag in COMPOSE_TAGS:
             self.tags[path] = node.tag
         elif not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTIONS:
@@ -423,7 +452,7 @@ class _Builder:
             if key in result:
                 raise self.fail(key_node, f"key {key!r} appears twice in one mapping "
                                           f"at {where(path)}")
-            self.lines[(*path, key)] = key_node.start_mark.line + 1
+            self.lines[(*path, key)] = _mark(key_node)
             result[key] = self.value(value_node, (*path, key))
         for value_node in merges:
             for source in self.merge_sources(value_node, path):
@@ -440,6 +469,10 @@ class _Builder:
             self.note(source, path)
             built.append(self.mapping(source, path))
         return built
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def shorten(value: object, limit: int = 60) -> str:
@@ -481,6 +514,10 @@ class Reader:
     def place(self, path: Location) -> str:
         """``services.web.environment.CART_URL (line 12)``."""
         return self.source.place(path, self.document)
+
+    def position(self, path: Location) -> Position | None:
+        """Where ``path`` is written, when known."""
+        return self.source.position(path, self.document)
 
     def mapping(self, value: object, path: Location) -> dict[str, object]:
         """``value`` if it is a mapping; ``{}`` if it is absent or empty."""

@@ -9,10 +9,12 @@ a dangling address, a start-up order with no address behind it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from msatheory.basics.model import Architecture
+from msatheory.check.source import Position
 from msatheory.design.boundary import Design
 from msatheory.design.sizing import Bounds
 
@@ -76,7 +78,8 @@ class Finding:
 @dataclass(frozen=True, order=True)
 class Deployed:
     """What runs a service or data store: a compose container, or one Kubernetes workload
-    behind a Service. ``what`` is ``"container"`` or the workload's kind."""
+    behind a Service. ``what`` is ``"container"`` or the workload's kind; ``position``
+    where the file declares it, when known."""
 
     what: str
     name: str
@@ -84,6 +87,7 @@ class Deployed:
     healthcheck: bool
     replicas: int
     place: str
+    position: Position | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
@@ -107,7 +111,8 @@ class System:
     compose file or manifests deploy data stores, else ``None``;
     ``rollouts`` each workload's rollout and each PodDisruptionBudget (Strategy 7.1.3),
     when manifests hold a Deployment, StatefulSet, DaemonSet or PodDisruptionBudget,
-    else ``None``.
+    else ``None``; ``declared`` where an architecture file declares each service and data
+    store (:meth:`position` also knows what ``deployed`` says).
     """
 
     file: str
@@ -123,6 +128,13 @@ class System:
     resilience: Resilience | None = None
     storage: Storage | None = None
     rollouts: Rollouts | None = None
+    declared: Mapping[str, Position] = field(default_factory=dict)
+
+    def position(self, name: str) -> Position | None:
+        """Where the file declares the service or data store ``name``, when known."""
+        if name in self.declared:
+            return self.declared[name]
+        return next((d.position for d in self.deployed.get(name, ()) if d.position), None)
 
     @property
     def containers(self) -> dict[str, tuple[Deployed, ...]] | None:

@@ -275,20 +275,31 @@ def read_practices(report: Report) -> PracticeReport:
     5
     """
     require_instance("read_practices", "report", report, Report)
-    needs = {_name(check): check.needs for check in checks()}
+    known = {_name(check): check for check in checks()}
     results = []
     for part in PARTS:
-        ran = [(check, verdict) for check, verdict in zip(report.checks, report.verdicts,
-                                                          strict=True)
+        ran = [(check, Verdict(verdict.statement, report.open(i), verdict.summary))
+               for i, (check, verdict) in enumerate(zip(report.checks, report.verdicts,
+                                                        strict=True))
                if _name(check) in part.checkers]
         advice = dict.fromkeys(check.advice for check, verdict in ran if not verdict.holds)
         done = {_name(check) for check, _ in ran}
-        unchecked = [(name, MISSING[next(n for n in needs[name]
-                                         if getattr(report.system, n) is None)])
+        unchecked = [(name, _why_not(known[name], report.system))
                      for name in part.checkers if name not in done]
         results.append(PartResult(part, tuple(v for _, v in ran), tuple(advice),
                                   tuple(unchecked)))
     return PracticeReport(report.system, tuple(results))
+
+
+def _why_not(check: Check, system: System) -> str:
+    """Why a report holds no verdict of ``check``: an input the system lacks, a
+    better-informed check that ran instead, or a selection that left it out."""
+    missing = [name for name in check.needs if getattr(system, name) is None]
+    if missing:
+        return MISSING[missing[0]]
+    if any(getattr(system, name) is not None for name in check.unless):
+        return "a better-informed check of the same statement ran instead"
+    return "not selected (--select, --ignore or the settings)"
 
 
 def _name(check: Check) -> str:
