@@ -1,5 +1,6 @@
 """Patterns 8.1.1-8.1.3 as compositions: the chain's sum, the fan-out's maximum, the proxy's
-extra hop, against scipy's distributions and against the simulations they are built on."""
+extra hop, against scipy's distributions and against the simulations they are built on; and
+the fast replay against the simulation it replays."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ from msatheory.gateway.aggregation import Latency
 from msatheory.practice.composition import (
     PATTERNS,
     CompositionReport,
+    Measured,
     chain_latency,
+    expected_availability,
+    expected_latency,
     fan_out_latency,
+    hops,
+    measure,
     proxied,
     simulate_composition,
 )
+from msatheory.sim import nearest_rank
 
 Z = 4.0  # a 4-sigma bound: a correct model fails it with probability < 1e-4
 SLOW = Latency(fast=0.01, slow=1.0, p=0.01)  # Dean and Barroso's 1% of calls a second late
@@ -145,6 +152,10 @@ def test_symbols_without_a_closed_form_are_refused() -> None:
     (lambda: simulate_composition("ring", 2), "simulate_composition: pattern must be one of"),
     (lambda: simulate_composition("chain", 2, availability=2),
      r"simulate_composition: availability must lie in \[0, 1\], not 2"),
+    (lambda: measure("ring", 2, SLOW, 0.9), "measure: pattern must be one of chain, fan-out"),
+    (lambda: measure("chain", 2, 0.01, 0.9),  # type: ignore[arg-type]
+     "measure: call must be a Latency"),
+    (lambda: hops("proxy", 0), "hops: n must be a positive whole number"),
     (lambda: proxied(-1, 0.9, 0.001, 0.99), "proxied: latency must be a non-negative"),
     (lambda: proxied(0.01, 1.5, 0.001, 0.99), "serial: each availability must lie in"),
 ])
@@ -195,14 +206,84 @@ def test_a_proxy_adds_its_latency_and_multiplies_in_its_availability() -> None:
 def test_the_simulation_meets_the_closed_forms(pattern: str, n: int,
                                                latency: float | Latency) -> None:
     report = simulate_composition(pattern, n, latency, 0.99, requests=3000, seed=2)
-    assert report.pattern == pattern and report.calls == n and report.requests == 3000
-    assert report.expected_availability == pytest.approx(serial([0.99] * n))
+    count = n + 1 if pattern == "proxy" else n
+    assert (report.pattern, report.calls, report.hops, report.requests) == (
+        pattern, n, count, 3000)
+    assert report.expected_availability == pytest.approx(serial([0.99] * count))
     assert abs(report.availability - report.expected_availability) <= (
         Z * report.availability_error)
     assert abs(report.mean - report.expected_mean) <= Z * report.mean_error
-    expected = (chain_latency if pattern == "chain" else fan_out_latency)(n, latency, q=0.99)
-    assert report.expected_p99 == expected
+    closed = fan_out_latency if pattern == "fan-out" else chain_latency
+    assert report.expected_p99 == closed(count, latency, q=0.99)
     assert report.p99 == pytest.approx(report.expected_p99, rel=0.12)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_report_keeps_every_answered_latency(pattern: str) -> None:
+    report = simulate_composition(pattern, 4, SLOW, 0.99, requests=500, seed=3)
+    assert isinstance(report, Measured)
+    assert list(report.latencies) == sorted(report.latencies)
+    assert report.answered == len(report.latencies) and report.availability == (
+        report.answered / 500)
+    assert report.mean == math.fsum(report.latencies) / report.answered
+    assert (report.p50, report.p99) == (nearest_rank(report.latencies, 50),
+                                        nearest_rank(report.latencies, 99))
+
+
+@pytest.mark.parametrize(("n", "availability", "seed"), [(2, 0.999, 0), (6, 0.99, 4),
+                                                          (15, 0.9, 7)])
+def test_a_simulated_chain_is_synchronous_chains_run(n: int, availability: float,
+                                                      seed: int) -> None:
+    """Chapter 5's synchronous_chain over the same hops measures the same numbers, to the
+    last bit; a proxy in front of one call fewer runs the same chain."""
+    report = simulate_composition("chain", n, SLOW, availability, requests=400, seed=seed)
+    chain = synchronous_chain([Hop(f"service-{k}", availability, SLOW) for k in range(n)],
+                              requests=400, seed=seed)
+    assert (report.mean, report.p99, report.availability) == (
+        chain.mean_latency, chain.p99_latency, chain.availability)
+    proxy = simulate_composition("proxy", n - 1, SLOW, availability, requests=400, seed=seed)
+    assert proxy.latencies == report.latencies
+
+
+def test_a_proxys_closed_forms_are_a_chain_one_hop_longer() -> None:
+    report = simulate_composition("proxy", 5, SLOW, 0.999, requests=1, seed=0)
+    composed = proxied(chain_latency(5, SLOW), serial([0.999] * 5),
+                       SLOW.fast + SLOW.p * SLOW.slow, 0.999)
+    assert report.expected_mean == pytest.approx(composed.latency, rel=1e-12)
+    assert report.expected_availability == pytest.approx(composed.availability, rel=1e-12)
+    assert report.expected_p99 == chain_latency(6, SLOW, q=0.99)
+    expected = expected_latency("proxy", 5, SLOW)
+    assert (expected.mean, expected.p99) == (report.expected_mean, report.expected_p99)
+    assert expected_availability("proxy", 5, 0.999) == report.expected_availability
+    assert [hops(pattern, 5) for pattern in PATTERNS] == [5, 5, 6]
+
+
+# -- the replay ------------------------------------------------------------------------------
+
+def same(measured: float, simulated: float) -> bool:
+    """Equal to the last bit, NaN (no request answered) equal to NaN."""
+    return measured == simulated or (math.isnan(measured) and math.isnan(simulated))
+
+
+@settings(max_examples=40, deadline=None)
+@given(pattern=st.sampled_from(PATTERNS), n=st.integers(1, 10),
+       call=st.builds(Latency, fast=st.floats(0.001, 0.1), slow=st.floats(0, 2),
+                      p=st.sampled_from((0.0, 0.001, 0.01, 0.05, 0.5))),
+       availability=st.sampled_from((0.0, 0.5, 0.9, 0.99, 0.999, 1.0)),
+       requests=st.integers(1, 300), seed=st.integers(0, 2**32 - 1))
+def test_measure_replays_simulate_composition_to_the_last_bit(
+        pattern: str, n: int, call: Latency, availability: float, requests: int,
+        seed: int) -> None:
+    """measure is simulate_composition's run without SimPy: should either change its
+    draws, their order or its clock, some latency differs and this fails."""
+    run = measure(pattern, n, call, availability, requests=requests, seed=seed)
+    report = simulate_composition(pattern, n, call, availability, requests=requests,
+                                  seed=seed)
+    assert run.latencies == report.latencies
+    assert (run.requests, run.hops, run.answered) == (report.requests, report.hops,
+                                                      report.answered)
+    assert all(same(getattr(run, name), getattr(report, name))
+               for name in ("mean", "p50", "p99", "availability"))
 
 
 def test_the_standard_error_uses_the_exact_spread() -> None:
