@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import inspect
 import json
+import os
 import re
 import subprocess
 import sys
@@ -178,11 +179,18 @@ def test_command_line_runs_as_a_module():
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
-def test_errata_command_prints_each_counterexample(capsys):
-    assert main(["errata"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("corrected by") == len(theory.errata())
-    assert "FAILS" not in out
+def test_errata_command_prints_each_counterexample_and_writes_nothing(tmp_path):
+    """Run where a user would run it: it leaves the working directory as it was (hypothesis
+    keeps its database and caches under ``.hypothesis/`` there; the searches write none)."""
+    env = {key: value for key, value in os.environ.items()
+           if key != "HYPOTHESIS_STORAGE_DIRECTORY"}  # hypothesis' default: the working directory
+    done = subprocess.run([sys.executable, "-m", "msatheory", "errata"], cwd=tmp_path,
+                          env={**env, "PYTHONHASHSEED": "0"}, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("corrected by") == len(theory.errata())
+    assert "FAILS" not in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_searches_ignore_the_literals_of_whatever_local_modules_were_imported(
