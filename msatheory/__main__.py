@@ -9,8 +9,10 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from msatheory import theory
 from msatheory.check.config import Accepted, Config, find_config, read_config, stale
@@ -112,19 +114,38 @@ def _check(args: argparse.Namespace) -> int:
     for name, system in systems(args.files, args.kind, args.each):
         if isinstance(system, TheoryError):
             for line in str(system).splitlines():
-                print(f"msatheory: {line}", file=sys.stderr)
+                _warn(line)
             errors.append((name, str(system)))
             status = 2
             continue
         report = check_system(system, config)
+        if not report.verdicts:
+            _warn(f"{name}: no statement selected applies to this system (nothing was "
+                  "checked): see --select, --ignore and the settings")
         status = max(status, 0 if report.holds else 1)
         checked.append(report)
-    unused = stale(config, ((r.system.file, [v.statement for v in r.verdicts],
-                             [a for _, _, a in r.accepted]) for r in checked))
+    unused = stale(config, ((r.system.sources, [v.statement for v in r.verdicts], r.matched)
+                            for r in checked))
     for accepted in unused:
-        print(f"msatheory: stale acceptance: {accepted} (no witness of "
-              f"{accepted.statement.ref} occurs any more: remove it)", file=sys.stderr)
+        _warn(f"stale acceptance: {accepted} (no witness of {accepted.statement.ref} occurs "
+              "any more: remove it)")
     return _emit(_rendered(args, checked, errors, unused, config, status), status)
+
+
+def _warn(line: str) -> None:
+    """``line`` on standard error, as ``msatheory: line``, even when it is a closed pipe."""
+    try:
+        print(f"msatheory: {line}", file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        _drop(sys.stderr)
+
+
+def _drop(stream: TextIO) -> None:
+    """Send what is still written to ``stream`` (a pipe the reader closed) nowhere, so that
+    neither later writes nor Python's flush at exit fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 def _rendered(args: argparse.Namespace, checked: list[Report], errors: list[tuple[str, str]],
@@ -170,8 +191,7 @@ def _emit(text: str, status: int) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would fail too
+        _drop(sys.stdout)
     return status
 
 
@@ -207,11 +227,22 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions wrapped paragraph by paragraph; the examples kept line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return super()._fill_text(text, width, indent)
+        return "\n\n".join(textwrap.fill(" ".join(p.split()), width, initial_indent=indent,
+                                         subsequent_indent=indent)
+                           for p in text.split("\n\n"))
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: every command and option, with its help and examples."""
     from msatheory import __version__
 
-    formatter = argparse.RawDescriptionHelpFormatter
+    formatter = _Formatter
     top = argparse.ArgumentParser(prog="msatheory", description=__doc__,
                                   formatter_class=formatter, epilog=_examples(
                                       "msatheory theory --chapter 3",
@@ -230,7 +261,8 @@ def parser() -> argparse.ArgumentParser:
                 myst: str) -> argparse.ArgumentParser:
         sub = command(name, help, examples)
         sub.add_argument("--format", choices=("text", "myst"), default="text",
-                         help=f"text: a table for a terminal (the default); myst: {myst}")
+                         help=f"text: a table for a terminal (the default); myst: {myst} "
+                              "(example: --format myst)")
         return sub
 
     sub = listing("theory", "list the numbered statements",
@@ -257,7 +289,9 @@ def parser() -> argparse.ArgumentParser:
         "system.\n\nSettings are read from .msatheory.yaml, or from [tool.msatheory] in "
         "pyproject.toml, in the working directory or the nearest directory above it: "
         "select, ignore, and accept (findings accepted with a reason; an accepted finding "
-        "that no longer occurs is reported as stale).\n\nExit status: 0 when every "
+        "that no longer occurs is reported as stale). --select replaces the settings' "
+        "select and overrides their ignore for what it names; --ignore adds to their "
+        "ignore.\n\nExit status: 0 when every "
         "statement holds (accepted findings excepted), 1 when one is violated, 2 when a "
         "file or the settings are unusable.")
     sub.add_argument("files", nargs="+", metavar="FILE",
@@ -294,7 +328,7 @@ def parser() -> argparse.ArgumentParser:
                   ("msatheory exercises", "msatheory exercises --chapter 3"))
     sub.add_argument("--format", choices=("text", "myst"), default="text",
                      help="text: a table for a terminal (the default); myst: the book's "
-                          "exercises index")
+                          "exercises index (example: --format myst)")
     sub.add_argument("--chapter", type=int, choices=[*range(1, 9), 90], metavar="1-8|90",
                      help="only this chapter's exercises, 90 for the capstone (example: 3)")
     sub.set_defaults(run=_exercises)
@@ -327,11 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except TheoryError as error:
-        print(f"msatheory: {error}", file=sys.stderr)
+        _warn(str(error))
         return 2
-    except BrokenPipeError:  # the reader (e.g. `head`) stopped early; nothing failed
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except BrokenPipeError:  # the reader (e.g. `head`) of a listing stopped early
+        _drop(sys.stdout)
         return 0
 
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import os
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from msatheory.check.source import Location, Reader, Source, parse, read_text
+from msatheory.check.source import STDIN, Location, Reader, Source, parse, read_text
 from msatheory.errors import TheoryError
 from msatheory.theory import Kind, checks, parse_kind
 from msatheory.theory.statement import Statement
@@ -94,40 +95,56 @@ def _unknown(selector: str, among: Sequence[Statement], problem: str) -> str:
 class Accepted:
     """A finding a team accepts: the witnesses of ``statement`` that involve every name of
     ``involves`` (every witness when it is empty), of the kind ``what`` when given, in the
-    systems whose file matches ``files`` when given. ``place`` is where the configuration
-    says so."""
+    systems read from a file that matches one of the globs ``files`` when given (relative
+    to the settings' folder, or to the working directory, as ruff's per-file ignores are
+    read). ``place`` is where the settings say so."""
 
     statement: Statement
     reason: str
     involves: tuple[str, ...] = ()
     what: str | None = None
-    files: str | None = None
+    files: tuple[str, ...] = ()
     place: str = ""
+    base: str = "."
 
-    def covers(self, file: str) -> bool:
-        """True when this acceptance holds for the system read from ``file``."""
-        if self.files is None:
+    def covers(self, sources: Sequence[str]) -> bool:
+        """True when this acceptance holds for a system read from ``sources``."""
+        if not self.files:
             return True
-        parts = [part.strip() for part in file.split(" + ")]
-        return any(fnmatch.fnmatch(part, self.files)
-                   or fnmatch.fnmatch(Path(part).name, self.files) for part in parts)
+        names = {form for source in sources for form in _forms(source, self.base)}
+        return any(fnmatch.fnmatchcase(name, glob) for name in names for glob in self.files)
 
-    def accepts(self, file: str, statement: Statement, witness: Witness) -> bool:
-        """True when this acceptance excuses ``witness`` of ``statement`` in ``file``."""
-        return (statement == self.statement and self.covers(file)
+    def accepts(self, sources: Sequence[str], statement: Statement, witness: Witness) -> bool:
+        """True when this acceptance excuses ``witness`` of ``statement`` in a system read
+        from ``sources``."""
+        return (statement == self.statement
                 and (self.what is None or witness.what == self.what)
-                and set(self.involves) <= set(witness.involves))
+                and set(self.involves) <= set(witness.involves) and self.covers(sources))
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         return {"statement": self.statement.ref, "involves": list(self.involves),
-                "what": self.what, "files": self.files, "reason": self.reason,
+                "what": self.what, "files": list(self.files), "reason": self.reason,
                 "place": self.place}
 
     def __str__(self) -> str:
         scope = [f"involving {', '.join(self.involves)}"] * bool(self.involves) + \
-            [f"({self.what})"] * bool(self.what) + [f"in {self.files}"] * bool(self.files)
+            [f"({self.what})"] * bool(self.what) + \
+            [f"in {', '.join(self.files)}"] * bool(self.files)
         return " ".join([self.statement.ref, *scope]) + f", at {self.place}: {self.reason}"
+
+
+def _forms(source: str, base: str) -> set[str]:
+    """A file as a glob may name it: as given, relative to ``base`` and to the working
+    directory (with ``/``), and by its name alone."""
+    path = Path(source)
+    forms = {path.as_posix(), path.name}
+    if not source.startswith("<") and source != STDIN:
+        absolute = Path(os.path.abspath(source))
+        for root in {Path(os.path.abspath(base)), Path.cwd()}:
+            if absolute.is_relative_to(root):
+                forms.add(absolute.relative_to(root).as_posix())
+    return forms
 
 
 @dataclass(frozen=True)
@@ -144,16 +161,19 @@ class Config:
         """True when ``statement`` is to be checked."""
         return (not self.select or statement in self.select) and statement not in self.ignore
 
-    def acceptance(self, file: str, statement: Statement,
-                   witness: Witness) -> Accepted | None:
-        """The first accepted finding that excuses ``witness``, if any."""
-        return next((a for a in self.accept if a.accepts(file, statement, witness)), None)
+    def acceptances(self, sources: Sequence[str], statement: Statement,
+                    witness: Witness) -> tuple[Accepted, ...]:
+        """The accepted findings that excuse ``witness`` in a system read from ``sources``
+        (the first is the one reported)."""
+        return tuple(a for a in self.accept if a.accepts(sources, statement, witness))
 
     def with_options(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Config:
-        """This configuration with the command line's ``--select`` (which replaces the
-        file's) and ``--ignore`` (which adds to it)."""
+        """This configuration with the command line's ``--select``, which replaces the
+        file's select and overrides its ignore for the statements it names (as ruff's
+        does), and ``--ignore``, which adds to the file's ignore."""
         chosen = _statements(select, "--select")
-        return Config(chosen or self.select, (*self.ignore, *_statements(ignore, "--ignore")),
+        kept = tuple(s for s in self.ignore if s not in chosen)
+        return Config(chosen or self.select, (*kept, *_statements(ignore, "--ignore")),
                       self.accept, self.file)
 
 
@@ -182,10 +202,16 @@ def find_config(start: str | Path = ".") -> Path | None:
 
 
 def _has_table(pyproject: Path) -> bool:
+    """True when ``pyproject`` holds ``[tool.msatheory]``, or may and cannot be read (so
+    that its mistake is reported rather than its settings silently skipped)."""
     try:
-        return _table(tomllib.loads(read_text(pyproject))) is not None
-    except (TheoryError, tomllib.TOMLDecodeError):
+        text = read_text(pyproject)
+    except TheoryError:
         return False
+    try:
+        return _table(tomllib.loads(text)) is not None
+    except tomllib.TOMLDecodeError:
+        return "msatheory" in text
 
 
 def _table(document: dict[str, object]) -> object | None:
@@ -207,7 +233,10 @@ def read_config(path: str | Path) -> Config:
         if body is None:
             raise TheoryError(f"{name}: has no [tool.msatheory] table")
         return _config(Reader(Source(name, (table,))), body, ("tool", "msatheory"))
-    source = parse(read_text(path), name)
+    text = read_text(path)
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        return Config(file=name)  # an empty settings file asks for nothing
+    source = parse(text, name)
     return _config(Reader(source), source.only("a configuration file"), ())
 
 
@@ -252,22 +281,26 @@ def _accepted(read: Reader, item: object, at: Location) -> Accepted:
         raise read.fail(at, "an accepted finding says why it is accepted (reason: ...)")
     involves = entry.get("involves", [])
     names = [involves] if isinstance(involves, str) else read.items(involves, (*at, "involves"))
+    files = entry.get("files", [])
+    globs = [files] if isinstance(files, str) else read.items(files, (*at, "files"))
     return Accepted(named[0], reason.strip(),
                     tuple(read.name(n, (*at, "involves", i)) for i, n in enumerate(names)),
                     read.text(entry.get("what"), (*at, "what")),
-                    read.text(entry.get("files"), (*at, "files")),
-                    f"{read.source.name}: {read.place(at)}")
+                    tuple(read.name(g, (*at, "files", i)) for i, g in enumerate(globs)),
+                    f"{read.source.name}: {read.place(at)}",
+                    os.path.dirname(read.source.name) or ".")
 
 
-def stale(config: Config, checked: Iterable[tuple[str, Iterable[Statement],
+def stale(config: Config, checked: Iterable[tuple[Sequence[str], Iterable[Statement],
                                                     Iterable[Accepted]]]) -> tuple[Accepted, ...]:
     """The accepted findings that excused nothing: ``checked`` holds, for each system, its
-    file, the statements checked on it and the acceptances used. An acceptance none of
-    the systems could use (another file, a statement not checked) is not stale."""
+    files, the statements checked on it and every acceptance that matched one of its
+    witnesses. An acceptance none of the systems could use (other files, a statement not
+    checked) is not stale."""
     could: set[int] = set()
     used: set[int] = set()
-    for file, statements, accepted in checked:
+    for sources, statements, matched in checked:
         ran = set(statements)
-        could |= {id(a) for a in config.accept if a.covers(file) and a.statement in ran}
-        used |= {id(a) for a in accepted}
+        could |= {id(a) for a in config.accept if a.statement in ran and a.covers(sources)}
+        used |= {id(a) for a in matched}
     return tuple(a for a in config.accept if id(a) in could - used)

@@ -183,6 +183,7 @@ def _system(sources: list[Source], kind: str, name: str,
         system = _build(sources, kind, name)
     except TheoryError as error:
         return name, error
+    system = replace(system, files=tuple(s.name for s in sources))
     if left:
         system = replace(system, findings=tuple(sorted({*system.findings, *left})))
     return name, system

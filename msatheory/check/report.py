@@ -46,10 +46,16 @@ def check_system(system: System, config: Config | None = None) -> Report:
     ran = [(check, check.checker(*arguments)) for check in checks()
            if config.selects(check.statement)
            and (arguments := check.arguments(system)) is not None]
-    accepted = tuple((i, witness, found) for i, (_, verdict) in enumerate(ran)
-                     for witness in verdict.witnesses
-                     if (found := config.acceptance(system.file, verdict.statement, witness)))
-    return Report(system, tuple(v for _, v in ran), tuple(c for c, _ in ran), accepted)
+    accepted: list[tuple[int, Witness, Accepted]] = []
+    matched: dict[int, Accepted] = {}
+    for i, (_, verdict) in enumerate(ran):
+        for witness in verdict.witnesses:
+            found = config.acceptances(system.sources, verdict.statement, witness)
+            if found:
+                accepted.append((i, witness, found[0]))
+                matched.update((id(a), a) for a in found)
+    return Report(system, tuple(v for _, v in ran), tuple(c for c, _ in ran),
+                  tuple(accepted), tuple(matched.values()))
 
 
 @dataclass(frozen=True)
@@ -63,20 +69,26 @@ class Report:
     verdicts: tuple[Verdict, ...]
     checks: tuple[Check, ...] = ()
     accepted: tuple[tuple[int, Witness, Accepted], ...] = ()
+    matched: tuple[Accepted, ...] = ()
 
     @property
     def advice(self) -> tuple[str, ...]:
-        """What to do about each verdict's witnesses (its check's advice), in order."""
-        return tuple(check.advice for check in self.checks)
+        """What to do about each verdict's witnesses (its check's advice), in order; empty
+        for a verdict no check gave."""
+        given = tuple(check.advice for check in self.checks)
+        return given + ("",) * (len(self.verdicts) - len(given))
+
+    @cached_property
+    def _excused(self) -> dict[tuple[int, Witness], Accepted]:
+        return {(i, w): a for i, w, a in self.accepted}
 
     def acceptance(self, i: int, witness: Witness) -> Accepted | None:
         """The acceptance that excuses ``witness`` of ``verdicts[i]``, if any."""
-        return next((a for j, w, a in self.accepted if (j, w) == (i, witness)), None)
+        return self._excused.get((i, witness))
 
     def open(self, i: int) -> tuple[Witness, ...]:
         """The witnesses of ``verdicts[i]`` that no acceptance excuses."""
-        excused = {w for j, w, _ in self.accepted if j == i}
-        return tuple(w for w in self.verdicts[i].witnesses if w not in excused)
+        return tuple(w for w in self.verdicts[i].witnesses if (i, w) not in self._excused)
 
     def passes(self, i: int) -> bool:
         """True when ``verdicts[i]`` holds, or every witness against it is accepted."""
@@ -291,8 +303,9 @@ def _capped(lines: list[str], what: str) -> list[str]:
 def concise(report: Report) -> list[str]:
     """One line per witness not accepted, as editors read them:
     ``shop.yaml:12:3: Axiom 1.1.1: dependency cycle: orders → payments → orders``
-    (the file alone when nothing places the witness)."""
-    return [f"{report.position(w) or report.system.file}: {v.statement.ref}: {w}"
+    (line 1, column 1 of the first file when nothing places the witness)."""
+    first = Position(report.system.sources[0], 1, 1)  # the file's own line, as ruff's
+    return [f"{report.position(w) or first}: {v.statement.ref}: {w}"
             for i, v in enumerate(report.verdicts) for w in report.open(i)]
 
 
@@ -304,8 +317,9 @@ def accept_hint(reports: Sequence[Report]) -> str:
     if first is None:
         return ""
     statement, witness = first
+    involves = f"      involves: [{', '.join(witness.involves)}]\n" if witness.involves else ""
     return ("To accept a finding rather than fix it, list it with the team's reason in "
             ".msatheory.yaml\n(or in pyproject.toml under [tool.msatheory]), for example:\n"
-            f"  accept:\n    - statement: {statement.ref}\n"
-            f"      involves: [{', '.join(witness.involves)}]\n"
+            f"  accept:\n    - statement: {statement.ref}\n{involves}"
+            f"      what: {witness.what}\n"
             "      reason: why the team accepts it, and until when")

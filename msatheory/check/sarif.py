@@ -2,10 +2,14 @@
 
 One run of one tool, ``msatheory``: a rule for each statement checked (its ``id`` is the
 statement's label, ``axiom-1-1-1``; its help, what to do about a witness), and a result
-for each witness against it, placed where the file declares the service or data store
-the witness involves. An accepted witness carries an external suppression with the
-team's reason; an unusable file is a tool execution notification and a stale acceptance
-a tool configuration notification, as OASIS' SARIF 2.1.0 standard defines them.
+for each witness against it that the team has not accepted, placed where the file
+declares the service, data store or workload the witness involves (else on line 1 of
+the first file read). Accepted witnesses are left out, as ruff leaves out what ``noqa``
+silences: code scanning opens an alert for a result with a SARIF suppression too. An
+unusable file is a tool execution notification and a stale acceptance a tool
+configuration notification, as OASIS' SARIF 2.1.0 standard defines them. Relative paths
+are relative to the working directory (``%SRCROOT%``): run the check from the
+repository's root.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from msatheory.check.config import Accepted
 from msatheory.check.report import Report
@@ -34,11 +39,13 @@ def sarif(reports: Sequence[Report], errors: Sequence[tuple[str, str]] = (),
     from msatheory import __version__
 
     statements = list(dict.fromkeys(c.statement for r in reports for c in r.checks))
-    advice = {c.statement: c.advice for r in reports for c in r.checks if c.advice}
+    advice: dict[Statement, dict[str, None]] = {}
+    for check in (c for r in reports for c in r.checks if c.advice):
+        advice.setdefault(check.statement, {})[check.advice] = None
     index = {s: i for i, s in enumerate(statements)}
     results = [_result(report, i, witness, index)
                for report in reports for i in range(len(report.verdicts))
-               for witness in report.verdicts[i].witnesses]
+               for witness in report.open(i)]
     invocation: dict[str, object] = {"executionSuccessful": status != 2, "exitCode": status}
     if errors:
         invocation["toolExecutionNotifications"] = [
@@ -58,7 +65,7 @@ def sarif(reports: Sequence[Report], errors: Sequence[tuple[str, str]] = (),
                 "name": "msatheory",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_rule(s, advice.get(s, "")) for s in statements],
+                "rules": [_rule(s, " ".join(advice.get(s, ()))) for s in statements],
             }},
             "invocations": [invocation],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {
@@ -89,40 +96,35 @@ def _result(report: Report, i: int, witness: Witness,
         "ruleIndex": index[statement],
         "level": "error",
         "message": {"text": str(witness)},
-        "locations": _place(report.position(witness), report.system.file),
+        "locations": _place(report.position(witness) or
+                            Position(report.system.sources[0], 1, 1)),
         "partialFingerprints": {"msatheory/witness/v1": _fingerprint(statement, witness)},
     }
-    accepted = report.acceptance(i, witness)
-    if accepted is not None:
-        result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                   "justification": accepted.reason}]
     return result
 
 
 def _fingerprint(statement: Statement, witness: Witness) -> str:
     """The same witness of the same statement has the same fingerprint on every run."""
-    text = "\0".join((statement.ref, witness.what, *witness.involves))
+    text = "\0".join((statement.ref, witness.what, witness.detail, *witness.involves))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _place(position: Position | None, file: str) -> list[dict[str, object]]:
-    if position is None or position.file.startswith("<"):  # <stdin> is no file to point at
-        return _file(file)
+def _place(position: Position) -> list[dict[str, object]]:
+    if position.file == STDIN or position.file.startswith("<"):  # no file to point at
+        return []
     return [{"physicalLocation": {
         **_artifact(position.file),
         "region": {"startLine": position.line, "startColumn": position.column}}}]
 
 
 def _file(file: str) -> list[dict[str, object]]:
-    """The first file a system was read from, when it is a file on disk."""
-    first = file.split(" + ")[0]
-    if first == STDIN or first.startswith("<"):
-        return []
-    return [{"physicalLocation": _artifact(first)}]
+    """A file that could not be read, when it is one."""
+    return [] if file == STDIN or file.startswith("<") else \
+        [{"physicalLocation": _artifact(file)}]
 
 
 def _artifact(file: str) -> dict[str, object]:
     path = Path(file)
     if path.is_absolute():
         return {"artifactLocation": {"uri": path.as_uri()}}
-    return {"artifactLocation": {"uri": path.as_posix(), "uriBaseId": "%SRCROOT%"}}
+    return {"artifactLocation": {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from msatheory.basics.model import Architecture
@@ -112,7 +113,8 @@ class System:
     ``rollouts`` each workload's rollout and each PodDisruptionBudget (Strategy 7.1.3),
     when manifests hold a Deployment, StatefulSet, DaemonSet or PodDisruptionBudget,
     else ``None``; ``declared`` where an architecture file declares each service and data
-    store (:meth:`position` also knows what ``deployed`` says).
+    store (:meth:`position` also knows what ``deployed`` says); ``files`` the files it
+    was read from, when several files or a folder were read as one (else ``(file,)``).
     """
 
     file: str
@@ -129,12 +131,30 @@ class System:
     storage: Storage | None = None
     rollouts: Rollouts | None = None
     declared: Mapping[str, Position] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The files the system was read from."""
+        return self.files or (self.file,)
 
     def position(self, name: str) -> Position | None:
-        """Where the file declares the service or data store ``name``, when known."""
+        """Where the files declare the service, data store or workload ``name``, if known."""
         if name in self.declared:
             return self.declared[name]
-        return next((d.position for d in self.deployed.get(name, ()) if d.position), None)
+        return self._workloads.get(name)
+
+    @cached_property
+    def _workloads(self) -> dict[str, Position]:
+        """Where each deployed service or data store, and each workload that runs one, is
+        declared (a Kubernetes Service ``web`` in front of Deployments ``web-a``, ``web-b``)."""
+        found: dict[str, Position] = {}
+        for name, runs in sorted(self.deployed.items()):
+            for d in runs:
+                if d.position is not None:
+                    found.setdefault(name, d.position)
+                    found.setdefault(d.name, d.position)
+        return found
 
     @property
     def containers(self) -> dict[str, tuple[Deployed, ...]] | None:
