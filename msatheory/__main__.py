@@ -129,6 +129,8 @@ def _check(args: argparse.Namespace) -> int:
     for accepted in unused:
         _warn(f"stale acceptance: {accepted} (no witness of {accepted.statement.ref} occurs "
               "any more: remove it)")
+    if unused and args.strict:
+        status = max(status, 1)
     return _emit(_rendered(args, checked, errors, unused, config, status), status)
 
 
@@ -314,6 +316,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--config", metavar="PATH",
                      help="read the settings from this .msatheory.yaml or pyproject.toml "
                           "instead of looking for one (example: --config ci/msatheory.yaml)")
+    sub.add_argument("--strict", action="store_true",
+                     help="a stale acceptance fails the check (exit status 1), so that a "
+                          "hook that shows output only on failure shows it "
+                          "(example: msatheory check --strict deploy/)")
     sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                      help="colour the text report's marks: auto (the default) colours on a "
                           "terminal unless NO_COLOR is set (example: --color never)")

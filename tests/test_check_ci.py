@@ -184,6 +184,8 @@ def test_an_acceptance_that_excuses_nothing_is_reported_as_stale(workdir, capsys
                    "consumer lag instead (no witness of Algorithm 3.2.2 occurs any more: "
                    "remove it)\n")
     assert [a["statement"] for a in json.loads(out)["stale"]] == ["Algorithm 3.2.2"]
+    status, _, _ = run(capsys, "shop.yaml", "--strict")
+    assert status == 1  # --strict: a stale acceptance fails the check
 
 
 def test_stale_ignores_systems_the_acceptance_cannot_cover(tmp_path):
