@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import TypeGuard, TypeVar
 
@@ -35,6 +35,7 @@ __all__ = [
     "require_names",
     "require_number",
     "require_probability",
+    "require_samples",
     "require_seed",
     "require_time",
 ]
@@ -228,3 +229,23 @@ def require_items(owner: str, what: str, values: object, kind: type[T], *,
     if distinct:
         require_distinct(owner, what, (item.name for item in items))
     return items
+
+
+def require_samples(owner: str, what: str, values: object, *, empty: bool = False,
+                    nan: bool = False) -> tuple[float, ...]:
+    """``values`` as a tuple of floats if it is a list of finite numbers (NaN too, a missing
+    sample, with ``nan``), non-empty unless ``empty``.
+
+    >>> require_samples("judge", "canary", [1, 2.5])
+    (1.0, 2.5)
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not (
+            empty or values):
+        size = "" if empty else "non-empty "
+        raise TheoryError(f"{owner}: {what} must be a {size}list of numbers, not {values!r}")
+    for v in values:
+        if not _is_real(v) or math.isinf(v) or (math.isnan(v) and not nan):
+            also = " or NaN" if nan else ""
+            raise TheoryError(f"{owner}: {what} holds {v!r}, which is not a finite "
+                              f"number{also}")
+    return tuple(float(v) for v in values)

@@ -9,6 +9,7 @@ year) use :class:`Simulation`, a SimPy environment paired with a seeded generato
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from msatheory.errors import TheoryError, require_count, require_seed
 if TYPE_CHECKING:
     import simpy
 
-__all__ = ["Simulation", "VirtualClock", "nearest_rank", "seeded_rng"]
+__all__ = ["Simulation", "VirtualClock", "nearest_rank", "poisson", "seeded_rng"]
 
 
 def seeded_rng(seed: int, owner: str = "simulation") -> random.Random:
@@ -109,3 +110,22 @@ def nearest_rank(values: Sequence[float], percent: int) -> float:
     if not values:
         raise TheoryError(f"nearest_rank: values must hold at least one value, not {values!r}")
     return sorted(values)[-(-percent * len(values) // 100) - 1]
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson count of mean ``mean`` drawn from ``rng``: Knuth's product of uniforms
+    below 30, a rounded normal (at least 0) from 30 on, and 0 without a draw for a mean
+    of 0 or less.
+
+    >>> poisson(seeded_rng(1), 4.0), poisson(seeded_rng(1), 0.0)
+    (4, 0)
+    """
+    if mean <= 0:
+        return 0
+    if mean >= 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count

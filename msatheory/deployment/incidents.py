@@ -66,7 +66,7 @@ from msatheory.errors import (
     require_seed,
     require_time,
 )
-from msatheory.sim import seeded_rng
+from msatheory.sim import poisson, seeded_rng
 from msatheory.theory.render import grid
 
 __all__ = [
@@ -87,23 +87,11 @@ __all__ = [
 # --- simulated incidents --------------------------------------------------------------------
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw: Knuth's multiplication method for small means, the normal
-    approximation (rounded, at least 0) above 30."""
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, k, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        k += 1
-        product *= rng.random()
-    return k
-
-
 def _background(rng: random.Random, minutes: int, ratio: float, requests: int) -> list[float]:
     """Per-minute error ratios of a healthy service: Poisson errors of mean
     ``ratio * requests`` among ``requests`` a minute."""
     mean = ratio * requests
-    return [min(1.0, _poisson(rng, mean) / requests) for _ in range(minutes)]
+    return [min(1.0, poisson(rng, mean) / requests) for _ in range(minutes)]
 
 
 def incidents(seed: int = 0, *, count: int = 24, slo: SLO | None = None,

@@ -51,6 +51,7 @@ from msatheory.errors import (
     require_name,
     require_names,
     require_number,
+    require_samples,
     require_seed,
 )
 from msatheory.sim import seeded_rng
@@ -319,8 +320,9 @@ def classify_metric(config: MetricConfig, baseline: Sequence[float],
     require_instance(owner, "config", config, MetricConfig)
     tolerance = require_number(owner, "tolerance", tolerance)
     confidence = require_fraction(owner, "confidence", confidence, zero=False)
-    return _classify(config, _series(owner, "canary", canary),
-                     _series(owner, "baseline", baseline), require_seed(owner, seed),
+    return _classify(config, require_samples(owner, "canary", canary, empty=True, nan=True),
+                     require_samples(owner, "baseline", baseline, empty=True, nan=True),
+                     require_seed(owner, seed),
                      tolerance, confidence)
 
 
@@ -463,17 +465,6 @@ def _weights(owner: str, weights: Mapping[str, float] | None,
     return checked
 
 
-def _series(owner: str, what: str, values: object) -> tuple[float, ...]:
-    """``values`` as a tuple of floats, each finite or NaN (a missing sample)."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        raise TheoryError(f"{owner}: {what} must be a list of numbers, not {values!r}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or math.isinf(v):
-            raise TheoryError(f"{owner}: {what} holds {v!r}, which is not a finite number "
-                              f"or NaN")
-    return tuple(float(v) for v in values)
-
-
 def _samples(owner: str, side: str, data: object,
              names: Sequence[str]) -> dict[str, tuple[float, ...]]:
     """The samples of ``data`` for each metric in ``names``, checked."""
@@ -487,7 +478,8 @@ def _samples(owner: str, side: str, data: object,
     missing = [name for name in names if name not in data]
     if missing:
         raise TheoryError(f"{owner}: {side} has no samples of {missing[0]!r}")
-    return {name: _series(owner, f"{side}[{name!r}]", data[name]) for name in names}
+    return {name: require_samples(owner, f"{side}[{name!r}]", data[name], empty=True, nan=True)
+            for name in names}
 
 
 def judge(baseline: Mapping[str, Sequence[float]], canary: Mapping[str, Sequence[float]],

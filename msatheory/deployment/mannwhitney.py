@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from msatheory.errors import TheoryError, require_choice, require_fraction
+from msatheory.errors import TheoryError, require_choice, require_fraction, require_samples
 
 __all__ = ["MannWhitney", "average_ranks", "hodges_lehmann", "mann_whitney", "normal_quantile"]
 
@@ -270,17 +270,6 @@ class MannWhitney:
     confidence: float
 
 
-def _sample(owner: str, what: str, values: object) -> tuple[float, ...]:
-    """``values`` as a non-empty tuple of finite floats."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
-        raise TheoryError(f"{owner}: {what} must be a non-empty list of numbers, "
-                          f"not {values!r}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise TheoryError(f"{owner}: {what} holds {v!r}, which is not a finite number")
-    return tuple(float(v) for v in values)
-
-
 def _interval(x: Sequence[float], y: Sequence[float], confidence: float
               ) -> tuple[float, float, float]:
     """Kayenta's ``calculateConfidenceInterval``: the interval's bounds and the estimate,
@@ -353,7 +342,7 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, confidence: float = 
     Hollander and Wolfe, *Nonparametric Statistical Methods* (1973), sections 4.1-4.3.
     """
     owner = "mann_whitney"
-    xs, ys = _sample(owner, "x", x), _sample(owner, "y", y)
+    xs, ys = require_samples(owner, "x", x), require_samples(owner, "y", y)
     confidence = require_fraction(owner, "confidence", confidence, zero=False)
     if confidence == 1.0:
         raise TheoryError(f"{owner}: confidence must lie strictly between 0 and 1, not 1.0")
@@ -412,7 +401,8 @@ def hodges_lehmann(x: Sequence[float], y: Sequence[float]) -> float:
     J. L. Hodges and E. L. Lehmann, "Estimates of location based on rank tests", Annals of
     Mathematical Statistics 34 (1963).
     """
-    xs, ys = _sample("hodges_lehmann", "x", x), _sample("hodges_lehmann", "y", y)
+    xs = require_samples("hodges_lehmann", "x", x)
+    ys = require_samples("hodges_lehmann", "y", y)
     d = sorted(a - b for a in xs for b in ys)
     middle = len(d) // 2
     return d[middle] if len(d) % 2 else (d[middle - 1] + d[middle]) / 2

@@ -57,7 +57,7 @@ from msatheory.errors import (
     require_name,
     require_number,
 )
-from msatheory.sim import seeded_rng
+from msatheory.sim import poisson, seeded_rng
 
 __all__ = [
     "OLD",
@@ -360,19 +360,6 @@ class Window:
 # --- sampling -----------------------------------------------------------------------------
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson count (Knuth's product of uniforms below 30, a rounded normal above)."""
-    if mean <= 0:
-        return 0
-    if mean >= 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, count, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
-
-
 def _binomial(rng: random.Random, n: int, p: float) -> int:
     """A binomial count: waiting times between successes when ``n * p < 20``, a rounded
     normal otherwise."""
@@ -569,7 +556,7 @@ class World:
                 continue
             ready = by_group.get(group, [])
             if not ready:
-                lost = _poisson(rng, demand * weight)
+                lost = poisson(rng, demand * weight)
                 requests += lost
                 bad += lost
                 capacity = 0.0
@@ -578,7 +565,7 @@ class World:
                            / (service.rps * weight))
             share = demand * weight / len(ready)
             for pod in ready:
-                n = _poisson(rng, share)
+                n = poisson(rng, share)
                 taken = min(n, int(per_pod_capacity))
                 errors, worse, p99, mean = pod.profile.serve(rng, taken)
                 errors += n - taken
