@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Generator, Sequence
+from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from msatheory.errors import TheoryError, require_count, require_seed
@@ -19,7 +21,7 @@ from msatheory.errors import TheoryError, require_count, require_seed
 if TYPE_CHECKING:
     import simpy
 
-__all__ = ["Simulation", "VirtualClock", "nearest_rank", "poisson", "seeded_rng"]
+__all__ = ["Simulation", "VirtualClock", "exact", "nearest_rank", "poisson", "seeded_rng"]
 
 
 def seeded_rng(seed: int, owner: str = "simulation") -> random.Random:
@@ -129,3 +131,17 @@ def poisson(rng: random.Random, mean: float) -> int:
         count += 1
         product *= rng.random()
     return count
+
+
+@lru_cache(maxsize=4096)
+def exact(value: float | Fraction) -> Fraction:
+    """``value`` as a Fraction; a float as the decimal it prints as, which is the decimal
+    it was written as (0.1 is 1/10, not the binary float's 3602879701896397/36028797018963968).
+
+    Budgets, timeouts and shares are compared and summed exactly this way, so 0.1 + 0.2
+    is 3/10 and a timeout of 0.3 s covers three 0.1 s attempts.
+
+    >>> exact(0.999), exact(Fraction(1, 3)), exact(2)
+    (Fraction(999, 1000), Fraction(1, 3), Fraction(2, 1))
+    """
+    return value if isinstance(value, Fraction) else Fraction(repr(value))

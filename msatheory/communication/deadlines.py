@@ -62,6 +62,7 @@ from msatheory.errors import (
     require_name,
     require_time,
 )
+from msatheory.sim import exact
 
 __all__ = [
     "DEADLINE_EXCEEDED",
@@ -227,8 +228,8 @@ class Trace:
 
 
 def _exact(value: Time) -> int | Fraction:
-    """``value`` exactly: a float is read as the decimal it prints as."""
-    return Fraction(repr(value)) if isinstance(value, float) else value
+    """``value`` exactly (:func:`~msatheory.sim.exact`); a whole number stays one."""
+    return exact(value) if isinstance(value, float) else value
 
 
 class _Run:

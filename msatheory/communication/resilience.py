@@ -28,13 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from msatheory.basics.model import Architecture, Call
 from msatheory.errors import require_count, require_instance
+from msatheory.sim import exact
 from msatheory.theory import Kind, get
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict, Witness
@@ -85,7 +85,7 @@ class Guard:
     @classmethod
     def of_call(cls, caller: str, call: Call) -> Guard:
         """The guard an architecture file's call states."""
-        per_try = None if call.timeout is None else _exact(call.timeout)
+        per_try = None if call.timeout is None else exact(call.timeout)
         attempts = call.retries + 1
         return cls(caller, call.to, attempts, per_try,
                    None if per_try is None else attempts * per_try, call.breaker,
@@ -101,12 +101,6 @@ class Guard:
     def timed(self) -> bool:
         """Whether a timeout bounds the call."""
         return self.per_try is not None or self.total is not None
-
-
-@lru_cache(maxsize=256)
-def _exact(seconds: float) -> Fraction:
-    """The decimal a file's timeout was written as, exactly: 0.1 is 1/10."""
-    return Fraction(repr(seconds))
 
 
 def guards(architecture: Architecture, resilience: Resilience | None = None

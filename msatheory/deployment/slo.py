@@ -38,6 +38,7 @@ from msatheory.errors import (
     require_probability,
     require_time,
 )
+from msatheory.sim import exact
 from msatheory.theory.render import grid
 
 __all__ = [
@@ -64,15 +65,6 @@ MONTH = 30 * DAY
 
 
 # --- exact arithmetic ----------------------------------------------------------------------
-
-
-def exact(value: Number) -> Fraction:
-    """``value`` as a Fraction; a float as the decimal it prints as.
-
-    >>> exact(0.999), exact(Fraction(1, 3)), exact(2)
-    (Fraction(999, 1000), Fraction(1, 3), Fraction(2, 1))
-    """
-    return value if isinstance(value, Fraction) else Fraction(repr(value))
 
 
 def _result(value: Fraction, *given: object) -> float | Fraction:

@@ -53,7 +53,6 @@ import functools
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 import sympy
@@ -70,7 +69,7 @@ from msatheory.errors import (
     require_time,
 )
 from msatheory.gateway.aggregation import Call, Latency, fan_out
-from msatheory.sim import Simulation, nearest_rank, seeded_rng
+from msatheory.sim import Simulation, exact, nearest_rank, seeded_rng
 
 if TYPE_CHECKING:
     import random
@@ -170,11 +169,6 @@ def _call_excess(call: Latency, t: float, excess: float) -> float:
     return (1 - p) * fast_left + p * math.expm1(-(t - slow) / fast) + excess
 
 
-def _decimal(share: float | Fraction) -> Fraction:
-    """The decimal a share was written as, exactly: 0.99 is 99/100."""
-    return Fraction(repr(share)) if isinstance(share, float) else Fraction(share)
-
-
 def _invert(excess: Callable[[float], float], scale: float) -> float:
     """The ``t`` at which ``excess(t)``, a survival minus a tail, falls to 0 (it falls as
     ``t`` grows): the bracket ``[0, scale]`` is doubled until it holds the root, then
@@ -266,7 +260,7 @@ def _quantile(shape: str, n: int, call: Latency, q: float) -> float:
     if _exponential(call):
         return -float(call.fast) * math.log(tail)
     # One call (of either shape): the slow share against 1 - q as the decimals written.
-    excess = (float(_decimal(call.p) - 1 + _decimal(q)) if n == 1
+    excess = (float(exact(call.p) - 1 + exact(q)) if n == 1
               else float(call.p) - tail)
     return _invert(lambda t: _call_excess(call, t, excess), scale)
 

@@ -37,8 +37,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
-from functools import lru_cache
 
 from msatheory.basics.model import Architecture
 from msatheory.errors import (
@@ -49,6 +47,7 @@ from msatheory.errors import (
     require_instance,
 )
 from msatheory.gateway.aggregation import slow_fraction
+from msatheory.sim import exact
 from msatheory.theory import Kind, get
 from msatheory.theory.render import counted
 from msatheory.theory.verdict import Verdict, Witness
@@ -452,22 +451,16 @@ def _per_service(owner: str, what: str, value: object, arch: Architecture,
     return {s: check(owner, f"{what} of {s!r}", value[s]) for s in arch.services}
 
 
-@lru_cache(maxsize=1024)
-def _exact(seconds: float) -> Fraction:
-    """The decimal a time was written as, exactly: 0.01 is 1/100."""
-    return Fraction(repr(seconds))
-
-
 def _ticks(latency: Mapping[str, float], budget: float = 0.0) -> tuple[dict[str, int], int,
                                                                         int]:
     """Every latency and the ``budget`` as whole ticks of one common unit, and the ticks in
     a second: sums and comparisons are then exact (six calls of 0.01 s take 0.06 s, and a
     chain exactly at its budget is within it) and fast."""
-    exact = {s: _exact(t) for s, t in latency.items()}
-    per_second = math.lcm(_exact(budget).denominator,
-                          *(f.denominator for f in exact.values()))
-    return ({s: int(f * per_second) for s, f in exact.items()},
-            int(_exact(budget) * per_second), per_second)
+    times = {s: exact(t) for s, t in latency.items()}
+    per_second = math.lcm(exact(budget).denominator,
+                          *(f.denominator for f in times.values()))
+    return ({s: int(f * per_second) for s, f in times.items()},
+            int(exact(budget) * per_second), per_second)
 
 
 def _critical(hard: set[tuple[str, str]], services: tuple[str, ...]) -> int:
