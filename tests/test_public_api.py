@@ -18,9 +18,11 @@ SURFACES = {
     "msatheory.errors": {
         "TheoryError", "require_choice", "require_count", "require_distinct", "require_duration",
         "require_fraction", "require_instance", "require_integer", "require_items", "require_name",
-        "require_names", "require_probability", "require_number", "require_seed", "require_time",
+        "require_names", "require_probability", "require_number", "require_samples",
+        "require_seed", "require_time",
     },
-    "msatheory.sim": {"Simulation", "VirtualClock", "nearest_rank", "seeded_rng"},
+    "msatheory.sim": {"Simulation", "VirtualClock", "exact", "nearest_rank", "poisson",
+                      "seeded_rng"},
     "msatheory.theory": {
         "Check", "Counterexample", "Erratum", "Kind", "Statement", "Stub", "Verdict",
         "Witness", "catalogue", "checks", "errata", "get", "parse_kind", "stubs",
