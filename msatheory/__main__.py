@@ -107,7 +107,17 @@ def _check(args: argparse.Namespace) -> int:
     found = Path(args.config) if args.config else find_config()
     if found is not None and not args.config:  # named as a reader in this directory would
         found = Path(os.path.relpath(found))
-    config = (read_config(found) if found else Config()).with_options(args.select, args.ignore)
+    try:
+        config = (read_config(found) if found else Config()).with_options(args.select,
+                                                                          args.ignore)
+    except TheoryError as error:
+        if args.format != "sarif":
+            raise
+        _warn(str(error))  # a code-scanning upload still gets a log that says why
+        from msatheory.check.sarif import sarif
+
+        return _emit(json.dumps(sarif([], settings=str(error), status=2), ensure_ascii=False,
+                                indent=2) + "\n", 2)
     status = 0
     errors: list[tuple[str, str]] = []
     checked: list[Report] = []

@@ -584,3 +584,15 @@ def test_the_exit_status_survives_a_closed_standard_error():
                   " --select 'Practice 8.2.2' --config /dev/null/missing 2>&1 >/dev/null | true;"
                   " echo ${PIPESTATUS[0]}")
     assert done.stdout.split() == ["2"]
+
+
+def test_unusable_settings_still_give_a_sarif_log_that_says_why(workdir, capsys):
+    (workdir / ".msatheory.yaml").write_text("selct: [1]\n")
+    status, log = _sarif(capsys, str(EXAMPLES / "shop.yaml"))
+    (invocation,) = log["runs"][0]["invocations"]
+    (note,) = invocation["toolConfigurationNotifications"]
+    assert status == 2 and invocation["exitCode"] == 2 and log["runs"][0]["results"] == []
+    assert note["level"] == "error"
+    assert note["message"]["text"].startswith(".msatheory.yaml: selct (line 1): unknown key")
+    status, out, err = run(capsys, str(EXAMPLES / "shop.yaml"))  # other formats: an error
+    assert (status, out) == (2, "") and "unknown key 'selct'" in err

@@ -33,9 +33,11 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def sarif(reports: Sequence[Report], errors: Sequence[tuple[str, str]] = (),
-          stale: Sequence[Accepted] = (), status: int = 0) -> dict[str, object]:
+          stale: Sequence[Accepted] = (), status: int = 0,
+          settings: str | None = None) -> dict[str, object]:
     """The SARIF log of ``reports``, of the files that could not be read (``errors``:
-    file and message), of the ``stale`` acceptances and of the exit ``status``."""
+    file and message), of the ``stale`` acceptances, of the exit ``status``, and of why
+    the ``settings`` could not be used, when they could not."""
     from msatheory import __version__
 
     statements = list(dict.fromkeys(c.statement for r in reports for c in r.checks))
@@ -51,12 +53,14 @@ def sarif(reports: Sequence[Report], errors: Sequence[tuple[str, str]] = (),
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": message}, "locations": _file(file)}
             for file, message in errors]
-    if stale:
-        invocation["toolConfigurationNotifications"] = [
-            {"level": "warning", "descriptor": {"id": "stale-acceptance"},
-             "message": {"text": f"stale acceptance: {a} (no witness of {a.statement.ref} "
-                                 "occurs any more: remove it)"}}
-            for a in stale]
+    notes = [{"level": "error", "descriptor": {"id": "unusable-settings"},
+              "message": {"text": settings}}] if settings else []
+    notes += [{"level": "warning", "descriptor": {"id": "stale-acceptance"},
+               "message": {"text": f"stale acceptance: {a} (no witness of {a.statement.ref} "
+                                   "occurs any more: remove it)"}}
+              for a in stale]
+    if notes:
+        invocation["toolConfigurationNotifications"] = notes
     return {
         "$schema": SCHEMA_URI,
         "version": VERSION,
