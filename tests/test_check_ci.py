@@ -5,6 +5,7 @@ closed pipe, colour)."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import pty
@@ -354,22 +355,9 @@ def test_sarif_of_a_passing_system_and_of_standard_input_validates(workdir, caps
                                                                    monkeypatch):
     status, log = _sarif(capsys, str(EXAMPLES / "shop.yaml"))
     assert status == 0 and log["runs"][0]["results"] == []
-    monkeypatch.setattr(sys, "stdin", _Stdin(ONE_PROBLEM))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(ONE_PROBLEM.encode())))
     status, log = _sarif(capsys, "-")
     assert status == 1 and log["runs"][0]["results"][0]["locations"] == []
-
-
-class _Stdin:
-    def __init__(self, text: str):
-        self.buffer = _Buffer(text.encode())
-
-
-class _Buffer:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def read(self, size: int = -1) -> bytes:
-        return self.data
 
 
 # -- manners ----------------------------------------------------------------------------------
@@ -473,33 +461,25 @@ def test_the_html_page_says_which_practice_checks_were_not_selected(workdir, cap
 
 # -- what a review of the first version found -------------------------------------------------
 
-#: A Service in front of two Deployments whose names differ from it, without readiness probes.
-TWO_WORKLOADS = """\
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
+def _deployment(name: str) -> str:
+    return f"""\
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web-a}
+metadata: {{name: {name}}}
 spec:
   replicas: 2
-  selector: {matchLabels: {app: web}}
+  selector: {{matchLabels: {{app: web}}}}
   template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: shop/web:1}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web-b}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: shop/web:1}]}
+    metadata: {{labels: {{app: web}}}}
+    spec: {{containers: [{{name: web, image: shop/web:1}}]}}
 """
+
+
+#: A Service in front of two Deployments whose names differ from it, without readiness probes.
+TWO_WORKLOADS = "---\n".join([
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+    "spec: {selector: {app: web}, ports: [{port: 80}]}\n",
+    _deployment("web-a"), _deployment("web-b")])
 
 
 def test_findings_on_workloads_are_placed_at_the_workload(workdir, capsys):

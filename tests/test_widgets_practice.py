@@ -21,16 +21,9 @@ from msatheory.interactive.figures.practice import (
     MEASURED,
     PATTERNS,
     SLOW,
-    TAILS,
-    Curve,
     PatternDrawing,
     PatternView,
     draw_pattern,
-    expected_availability,
-    expected_latency,
-    hops,
-    latency_curve,
-    measure,
     pattern_view,
 )
 from msatheory.interactive.practice import (
@@ -43,8 +36,15 @@ from msatheory.interactive.practice import (
     PatternExplorer,
 )
 from msatheory.practice.composition import (
+    TAILS,
+    Curve,
     chain_latency,
+    expected_availability,
+    expected_latency,
     fan_out_latency,
+    hops,
+    latency_curve,
+    measure,
     proxied,
     simulate_composition,
 )

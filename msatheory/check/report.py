@@ -10,7 +10,7 @@ facts behind them, and prints as a terminal report or as JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -104,6 +104,11 @@ class Report:
         that it places."""
         return next((p for name in witness.involves
                      if (p := self.system.position(name)) is not None), None)
+
+    def place(self, witness: Witness) -> Position:
+        """:meth:`position`, or else line 1, column 1 of the first file read (where an
+        editor or code scanning shows a finding about the file as a whole)."""
+        return self.position(witness) or Position(self.system.sources[0], 1, 1)
 
     @cached_property
     def cycles(self) -> list[Tangle]:
@@ -250,7 +255,7 @@ class Report:
         if system.findings:
             lines += ["", f"Findings ({len(system.findings)}):"]
             lines += _capped([f"  {f}" for f in system.findings], "findings")
-        hint = accept_hint([self])
+        hint = accept_hint(self)
         if hint:
             lines += ["", *hint.splitlines()]
         failed = sum(not self.passes(i) for i in range(len(self.verdicts)))
@@ -304,16 +309,15 @@ def concise(report: Report) -> list[str]:
     """One line per witness not accepted, as editors read them:
     ``shop.yaml:12:3: Axiom 1.1.1: dependency cycle: orders → payments → orders``
     (line 1, column 1 of the first file when nothing places the witness)."""
-    first = Position(report.system.sources[0], 1, 1)  # the file's own line, as ruff's
-    return [f"{report.position(w) or first}: {v.statement.ref}: {w}"
+    return [f"{report.place(w)}: {v.statement.ref}: {w}"
             for i, v in enumerate(report.verdicts) for w in report.open(i)]
 
 
-def accept_hint(reports: Sequence[Report]) -> str:
+def accept_hint(report: Report) -> str:
     """How to accept the first witness not accepted, as a configuration entry; empty when
     every witness is accepted or none was found."""
-    first = next(((r.verdicts[i].statement, w) for r in reports
-                  for i in range(len(r.verdicts)) for w in r.open(i)), None)
+    first = next(((v.statement, w) for i, v in enumerate(report.verdicts)
+                  for w in report.open(i)), None)
     if first is None:
         return ""
     statement, witness = first

@@ -100,8 +100,7 @@ def _result(report: Report, i: int, witness: Witness,
         "ruleIndex": index[statement],
         "level": "error",
         "message": {"text": str(witness)},
-        "locations": _place(report.position(witness) or
-                            Position(report.system.sources[0], 1, 1)),
+        "locations": _place(report.place(witness)),
         "partialFingerprints": {"msatheory/witness/v1": _fingerprint(statement, witness)},
     }
     return result

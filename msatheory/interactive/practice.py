@@ -29,11 +29,13 @@ from msatheory.gateway.aggregation import Latency
 from msatheory.interactive.explorer import Explorer, choice, one_of, report_html, row, whole
 from msatheory.interactive.figures.practice import (
     PATTERNS,
+    PatternDrawing,
+    PatternView,
+)
+from msatheory.practice.composition import (
     Curve,
     Expected,
     Measured,
-    PatternDrawing,
-    PatternView,
     expected_availability,
     expected_latency,
     latency_curve,

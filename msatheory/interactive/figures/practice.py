@@ -52,18 +52,9 @@ __all__ = [
     "PATTERNS",
     "SLOW",
     "SPAN",
-    "TAILS",
-    "Curve",
-    "Expected",
-    "Measured",
     "PatternDrawing",
     "PatternView",
     "draw_pattern",
-    "expected_availability",
-    "expected_latency",
-    "hops",
-    "latency_curve",
-    "measure",
     "pattern_view",
 ]
 
